@@ -1,0 +1,60 @@
+"""Atomic output writers: a reader sees the old file or the new one, never half of one."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+from matplotlib.figure import Figure
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; rename it onto `path` only on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write `text` with \\n line endings, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(text.encode("utf-8"))
+
+
+def write_with(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
+    """Let `write` fill a binary file object, then move the result onto `path`."""
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
+        write(handle)
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Write a JSON object, keys in the given order, atomically."""
+    write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write a CSV table with \\n line endings, atomically."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    write_text(path, buffer.getvalue())
+
+
+def save_figure(path: Path, figure: Figure) -> None:
+    """Save a matplotlib figure as PNG without timestamps, so reruns give equal bytes."""
+    write_with(path, lambda f: figure.savefig(f, format="png", dpi=100, metadata={"Software": None}))

@@ -1,0 +1,79 @@
+"""The tutorial's tiny PyTorch net on the bumps data, batched by tensor indexing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from digitlab.classical import Fit
+from digitlab.config import require
+from digitlab.nets import TinyNet
+from digitlab.synthetic import Dataset
+
+
+@dataclass(frozen=True)
+class TinyNetParams:
+    seed: int = 0
+    hidden_units: int = 3
+    lr: float = 1.0
+    batch_size: int = 8
+    epochs: int = 20000
+    log_every: int = 100  # epochs between points of the loss curve
+
+    def __post_init__(self) -> None:
+        require(self.hidden_units >= 1, "hidden_units", self.hidden_units, "an integer >= 1")
+        require(self.lr > 0, "lr", self.lr, "a number > 0")
+        require(self.batch_size >= 1, "batch_size", self.batch_size, "an integer >= 1")
+        require(self.epochs >= 1, "epochs", self.epochs, "an integer >= 1")
+        require(self.log_every >= 1, "log_every", self.log_every, "an integer >= 1")
+
+
+def fit_tiny_net(data: Dataset, params: TinyNetParams) -> Fit:
+    """Train with MSE and plain SGD, reshuffling every epoch; the curve is the epoch's mean loss."""
+    generator = torch.Generator().manual_seed(params.seed)
+    net = TinyNet(params.hidden_units, generator)
+    weights = list(net.parameters())
+    x = torch.tensor(data.x, dtype=torch.float32).unsqueeze(1)  # (n, 1)
+    y = torch.tensor(data.y, dtype=torch.float32).unsqueeze(1)  # (n, 1)
+    n = len(x)
+    epochs, losses = [], []
+    for epoch in range(1, params.epochs + 1):
+        order = torch.randperm(n, generator=generator)
+        total = torch.zeros(())
+        # The tutorial's DataLoader gives these same batches one sample at a time;
+        # indexing the whole tensor does the same math without per-sample overhead.
+        for start in range(0, n, params.batch_size):
+            batch = order[start : start + params.batch_size]
+            loss = torch.nn.functional.mse_loss(net(x[batch]), y[batch])
+            # Plain SGD, p ← p − lr·∇p: the same update as torch.optim.SGD at a
+            # third less overhead per step, which matters at 140,000 tiny steps.
+            grads = torch.autograd.grad(loss, weights)
+            with torch.no_grad():
+                for weight, grad in zip(weights, grads):
+                    weight.add_(grad, alpha=-params.lr)
+            total += loss.detach() * len(batch)
+        if epoch % params.log_every == 0 or epoch == params.epochs:
+            epochs.append(float(epoch))
+            losses.append(total.item() / n)
+    return Fit(_flat_params(net), data, ("step", epochs, losses), _predictor(net), classifier=True)
+
+
+def _flat_params(net: TinyNet) -> dict[str, float]:
+    """Every weight and bias as a scalar, named like `fc1_w_0`, for dvc metrics diff."""
+    flat = {}
+    for name, tensor in net.named_parameters():
+        layer, kind = name.split(".")
+        for i, value in enumerate(tensor.detach().flatten().tolist()):
+            flat[f"{layer}_{kind[0]}_{i}"] = value
+    return flat
+
+
+def _predictor(net: TinyNet):  # type: ignore[no-untyped-def]
+    def predict(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            inputs = torch.tensor(x, dtype=torch.float32).unsqueeze(1)  # (n, 1)
+            return net(inputs).squeeze(1).double().numpy()
+
+    return predict

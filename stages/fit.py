@@ -1,0 +1,31 @@
+"""Stage `fit@<method>`: fit one of the tutorial's methods to its dataset."""
+
+from __future__ import annotations
+
+from digitlab.classical import summarize
+from digitlab.config import load_params
+from digitlab.io import save_figure, write_csv, write_json
+from digitlab.methods import get_method
+from digitlab.plotting import fit_figure
+from digitlab.stage import path_parser, run
+from digitlab.synthetic import read_dataset
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = path_parser(__doc__, "data", "metrics", "loss", "figure")
+    parser.add_argument("--method", required=True)
+    args = parser.parse_args(argv)
+
+    method = get_method(args.method)
+    params = load_params(args.method, method.params)
+    data = read_dataset(args.data)
+    fit = method.fit(data, params)
+
+    write_json(args.metrics, summarize(fit))
+    x_label, xs, losses = fit.curve
+    write_csv(args.loss, [x_label, "loss"], zip(xs, losses))
+    save_figure(args.figure, fit_figure(fit, args.method))
+
+
+if __name__ == "__main__":
+    run(main)
