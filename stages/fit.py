@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
 
     write_json(args.metrics, summarize(fit))
     x_label, xs, losses = fit.curve
-    write_csv(args.loss, [x_label, "loss"], zip(xs, losses))
+    write_csv(args.loss, [x_label, "loss"], zip(xs, losses, strict=True))
     save_figure(args.figure, fit_figure(fit, args.method))
 
 

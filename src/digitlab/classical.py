@@ -19,7 +19,7 @@ from digitlab.synthetic import Dataset
 
 @dataclass(frozen=True)
 class Fit:
-    """Fitted parameters, the training data, the loss curve and a predict function on (n,) arrays."""
+    """Fitted parameters, training data, loss curve and a predict function on (n,) arrays."""
 
     params: dict[str, float]
     data: Dataset
@@ -61,7 +61,7 @@ class OnlineParams:
 def fit_online(data: Dataset, params: OnlineParams) -> Fit:
     """One pass of the tutorial's first rule, w ← w + (y − w·x)·x, over the points in order."""
     w, losses = params.w0, []
-    for x, y in zip(data.x.tolist(), data.y.tolist()):
+    for x, y in zip(data.x.tolist(), data.y.tolist(), strict=True):
         w = w + (y - w * x) * x
         losses.append(mse(w * data.x, data.y))
     return Fit({"w": w}, data, _steps(losses), _line(w))
@@ -116,7 +116,7 @@ class SgdParams:
 def fit_sgd(data: Dataset, params: SgdParams) -> Fit:
     """One pass of w ← w − α·k with the per-point slope k = 2x²w − 2xy."""
     w, losses = params.w0, []
-    for x, y in zip(data.x.tolist(), data.y.tolist()):
+    for x, y in zip(data.x.tolist(), data.y.tolist(), strict=True):
         k = 2 * x**2 * w - 2 * x * y
         w = w - params.alpha * k
         losses.append(mse(w * data.x, data.y))
@@ -167,7 +167,7 @@ def fit_gd_bias(data: Dataset, params: GdBiasParams) -> Fit:
     """Per-point descent on w and b together, with the tutorial's two partial derivatives."""
     w, b, losses = params.w0, params.b0, []
     for _ in range(params.epochs):
-        for x, y in zip(data.x.tolist(), data.y.tolist()):
+        for x, y in zip(data.x.tolist(), data.y.tolist(), strict=True):
             dw = 2 * x**2 * w + 2 * x * (b - y)  # ∂(y − wx − b)²/∂w
             db = 2 * b + 2 * x * w - 2 * y  # ∂(y − wx − b)²/∂b
             w, b = w - params.alpha * dw, b - params.alpha * db
@@ -192,7 +192,7 @@ class SigmoidParams:
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Elementwise logistic function 1 / (1 + e^−z)."""
-    return 1.0 / (1.0 + np.exp(-z))
+    return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
 def sigmoid_grads(w: float, b: float, x: float, y: float) -> tuple[float, float]:
@@ -206,7 +206,7 @@ def fit_sigmoid(data: Dataset, params: SigmoidParams) -> Fit:
     """Per-point descent on a = σ(w·x + b) with squared error."""
     w, b, losses = params.w0, params.b0, []
     for _ in range(params.epochs):
-        for x, y in zip(data.x.tolist(), data.y.tolist()):
+        for x, y in zip(data.x.tolist(), data.y.tolist(), strict=True):
             dw, db = sigmoid_grads(w, b, x, y)
             w, b = w - params.alpha * dw, b - params.alpha * db
         losses.append(mse(sigmoid(w * data.x + b), data.y))

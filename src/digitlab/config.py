@@ -36,7 +36,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML ({err})".replace("\n", " ")) from None
     require(isinstance(data, dict), str(path), type(data).__name__, "a mapping of sections")
-    return data
+    return dict(data)
 
 
 def load_params(section: str, cls: type[T], path: Path = Path("params.yaml")) -> T:
@@ -52,7 +52,9 @@ def from_dict(cls: type[T], raw: object, where: str) -> T:
     assert isinstance(raw, dict)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     for key in raw:
-        require(key in fields, f"{where}.{key}", raw[key], f"one of the known keys {sorted(fields)}")
+        require(
+            key in fields, f"{where}.{key}", raw[key], f"one of the known keys {sorted(fields)}"
+        )
     hints = get_type_hints(cls)
     values = {}
     for name, field in fields.items():
@@ -84,8 +86,8 @@ def _coerce(hint: Any, value: object, key: str) -> Any:
         require(isinstance(value, list), key, value, "a list")
         assert isinstance(value, list)
         return tuple(_coerce(args[0], v, f"{key}[{i}]") for i, v in enumerate(value))
-    if dataclasses.is_dataclass(hint):
-        return from_dict(hint, value, where=key)  # type: ignore[type-var]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return from_dict(hint, value, where=key)
     if hint is float:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         require(ok, key, value, "a number")

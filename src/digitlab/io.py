@@ -7,10 +7,10 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from matplotlib.figure import Figure
 
@@ -57,4 +57,6 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
 
 def save_figure(path: Path, figure: Figure) -> None:
     """Save a matplotlib figure as PNG without timestamps, so reruns give equal bytes."""
-    write_with(path, lambda f: figure.savefig(f, format="png", dpi=100, metadata={"Software": None}))
+    write_with(
+        path, lambda f: figure.savefig(f, format="png", dpi=100, metadata={"Software": None})
+    )

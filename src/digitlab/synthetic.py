@@ -81,7 +81,9 @@ def make_step(params: StepParams, rng: np.random.Generator) -> Dataset:
 
 def make_bumps(params: BumpsParams) -> Dataset:
     """The fixed 0/1 dataset for the tiny net, exactly as listed in params."""
-    return Dataset(np.asarray(params.x, dtype=np.float64), np.asarray(params.label, dtype=np.float64))
+    return Dataset(
+        np.asarray(params.x, dtype=np.float64), np.asarray(params.label, dtype=np.float64)
+    )
 
 
 def generate(params: GenerateParams) -> dict[str, Dataset]:
@@ -98,7 +100,11 @@ def generate(params: GenerateParams) -> dict[str, Dataset]:
 
 def write_dataset(path: Path, data: Dataset) -> None:
     """Write an `x,y` CSV; repr() keeps every float exactly, so equal data gives equal bytes."""
-    write_csv(path, ["x", "y"], ((repr(float(x)), repr(float(y))) for x, y in zip(data.x, data.y)))
+    write_csv(
+        path,
+        ["x", "y"],
+        ((repr(float(x)), repr(float(y))) for x, y in zip(data.x, data.y, strict=True)),
+    )
 
 
 def read_dataset(path: Path) -> Dataset:
@@ -107,7 +113,9 @@ def read_dataset(path: Path) -> Dataset:
         header = path.read_text(encoding="utf-8").split("\n", 1)[0]
         table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
     except (OSError, ValueError) as err:
-        raise ConfigError(f"{path}: cannot read dataset ({err}); rerun `dvc repro generate`") from None
+        raise ConfigError(
+            f"{path}: cannot read dataset ({err}); rerun `dvc repro generate`"
+        ) from None
     if header != "x,y" or table.shape[1] != 2:
         raise ConfigError(f"{path}: expected an 'x,y' CSV; rerun `dvc repro generate`")
     return Dataset(table[:, 0], table[:, 1])

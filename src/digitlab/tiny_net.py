@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +52,7 @@ def fit_tiny_net(data: Dataset, params: TinyNetParams) -> Fit:
             # third less overhead per step, which matters at 140,000 tiny steps.
             grads = torch.autograd.grad(loss, weights)
             with torch.no_grad():
-                for weight, grad in zip(weights, grads):
+                for weight, grad in zip(weights, grads, strict=True):
                     weight.add_(grad, alpha=-params.lr)
             total += loss.detach() * len(batch)
         if epoch % params.log_every == 0 or epoch == params.epochs:
@@ -70,10 +71,10 @@ def _flat_params(net: TinyNet) -> dict[str, float]:
     return flat
 
 
-def _predictor(net: TinyNet):  # type: ignore[no-untyped-def]
+def _predictor(net: TinyNet) -> Callable[[np.ndarray], np.ndarray]:
     def predict(x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
             inputs = torch.tensor(x, dtype=torch.float32).unsqueeze(1)  # (n, 1)
-            return net(inputs).squeeze(1).double().numpy()
+            return np.asarray(net(inputs).squeeze(1).double().numpy())
 
     return predict

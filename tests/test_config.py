@@ -1,0 +1,100 @@
+"""Bad params and bad files stop a stage with one clear line, before any output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from digitlab.classical import GdBiasParams, NormalEquationParams
+from digitlab.config import ConfigError, from_dict, load_params
+from digitlab.methods import METHOD_NAMES, get_method
+from digitlab.synthetic import GenerateParams
+from tests.conftest import ROOT
+
+
+def test_unknown_key_is_named_with_the_known_ones() -> None:
+    """A typo fails with the full key and the list of allowed keys."""
+    with pytest.raises(ConfigError, match=r"gd_bias\.alpah: got 0\.1, expected one of the known"):
+        from_dict(GdBiasParams, {"alpah": 0.1}, where="gd_bias")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"alpha": "fast"}, r"gd_bias\.alpha: got 'fast', expected a number"),
+        ({"alpha": 0}, r"gd_bias\.alpha: got 0\.0, expected a number > 0"),
+        ({"epochs": 0}, r"gd_bias\.epochs: got 0, expected an integer >= 1"),
+        ({"epochs": 2.5}, r"gd_bias\.epochs: got 2\.5, expected an integer"),
+        ({"epochs": True}, r"gd_bias\.epochs: got True, expected an integer"),
+    ],
+)
+def test_bad_value_names_key_value_and_what_is_allowed(
+    raw: dict[str, object], message: str
+) -> None:
+    """Types and ranges are checked, and the message says what would be accepted."""
+    with pytest.raises(ConfigError, match=message):
+        from_dict(GdBiasParams, raw, where="gd_bias")
+
+
+def test_nested_sections_report_the_full_key() -> None:
+    """An error deep in generate names generate.line.n_samples."""
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())["generate"]
+    raw["line"]["n_samples"] = 1
+    with pytest.raises(
+        ConfigError, match=r"generate\.line\.n_samples: got 1, expected an integer >= 2"
+    ):
+        from_dict(GenerateParams, raw, where="generate")
+
+
+def test_null_is_allowed_only_where_optional() -> None:
+    """outlier_y may be null (no outlier); w_max may not."""
+    assert from_dict(NormalEquationParams, {"outlier_y": None}, "n").outlier_y is None
+    with pytest.raises(ConfigError, match=r"n\.w_max: got None"):
+        from_dict(NormalEquationParams, {"w_max": None}, "n")
+
+
+def test_unknown_method_lists_the_known_ones() -> None:
+    """Asking for a method that does not exist names all seven."""
+    with pytest.raises(ConfigError, match="expected one of online, normal_equation"):
+        get_method("newton")
+
+
+def test_committed_params_are_valid() -> None:
+    """Every section of params.yaml loads into its dataclass."""
+    load_params("generate", GenerateParams, ROOT / "params.yaml")
+    for name in METHOD_NAMES:
+        load_params(name, get_method(name).params, ROOT / "params.yaml")
+
+
+def test_stage_reports_a_bad_param_in_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    """The entry point prints one line, no traceback, exits 1, and leaves no output."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["sgd"]["alpha"] = -1
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    (tmp_path / "line.csv").write_text("x,y\n0.1,0.2\n0.5,0.7\n")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "stages/fit.py"), "--method", "sgd", "--data", "line.csv",
+         "--metrics", "m.json", "--loss", "l.csv", "--figure", "f.png"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == "error: sgd.alpha: got -1.0, expected a number > 0\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["line.csv", "params.yaml"]
+
+
+def test_stage_reports_a_missing_dataset_in_one_line(tmp_path: Path) -> None:
+    """A missing input says which file and how to make it."""
+    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "stages/fit.py"), "--method", "online", "--data", "nope.csv",
+         "--metrics", "m.json", "--loss", "l.csv", "--figure", "f.png"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "nope.csv: cannot read dataset" in result.stderr
+    assert "dvc repro generate" in result.stderr
