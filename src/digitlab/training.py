@@ -1,0 +1,201 @@
+"""Train the MLP on MNIST held in memory as tensors, shuffled by index each epoch."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+from torch import nn
+
+from digitlab.config import ConfigError, require
+from digitlab.model import MLP, Activation, Architecture
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    # defaults: the tutorial exactly
+    seed: int = 0
+    hidden_sizes: tuple[int, ...] = (200, 200, 200)
+    activation: Activation = "relu"
+    loss: Literal["mse", "cross_entropy"] = "mse"  # mse is against one-hot labels
+    optimizer: Literal["sgd", "adam", "adamw"] = "sgd"
+    lr: float = 1.0
+    momentum: float = 0.0  # sgd only
+    weight_decay: float = 0.0
+    label_smoothing: float = 0.0
+    schedule: Literal["none", "onecycle"] = "none"
+    batch_size: int = 6000
+    epochs: int = 200
+    normalize: bool = False  # standardise pixels with MNIST's mean and std
+    dropout: float = 0.0
+    # how it runs
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int = 0  # torch CPU threads; 0 keeps torch's default (one per core)
+    log_every: int = 10  # epochs between progress lines
+
+    def __post_init__(self) -> None:
+        require(
+            len(self.hidden_sizes) >= 1, "hidden_sizes", self.hidden_sizes, "at least one layer"
+        )
+        for width in self.hidden_sizes:
+            require(width >= 1, "hidden_sizes", list(self.hidden_sizes), "positive integers")
+        require(self.lr > 0, "lr", self.lr, "a number > 0")
+        require(0 <= self.momentum < 1, "momentum", self.momentum, "a number in [0, 1)")
+        require(self.weight_decay >= 0, "weight_decay", self.weight_decay, "a number >= 0")
+        require(
+            0 <= self.label_smoothing < 1,
+            "label_smoothing",
+            self.label_smoothing,
+            "a number in [0, 1)",
+        )
+        require(0 <= self.dropout < 1, "dropout", self.dropout, "a number in [0, 1)")
+        require(self.batch_size >= 1, "batch_size", self.batch_size, "an integer >= 1")
+        require(self.epochs >= 1, "epochs", self.epochs, "an integer >= 1")
+        require(self.threads >= 0, "threads", self.threads, "an integer >= 0 (0: torch's default)")
+        require(self.log_every >= 1, "log_every", self.log_every, "an integer >= 1")
+
+    @property
+    def arch(self) -> Architecture:
+        """The part of the params that a saved model needs to be rebuilt."""
+        scores: Literal["one_hot", "logits"] = (
+            "logits" if self.loss == "cross_entropy" else "one_hot"
+        )
+        return Architecture(
+            self.hidden_sizes, self.activation, self.dropout, self.normalize, scores
+        )
+
+
+@dataclass(frozen=True)
+class MnistData:
+    """Pixels (n, 784) float32 in [0, 1] and labels (n,) int64, for train and test."""
+
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+
+
+@dataclass
+class History:
+    """One row per epoch: train loss, train accuracy and test accuracy."""
+
+    rows: list[dict[str, float]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Diverged(ConfigError):
+    """The loss became NaN or infinite."""
+
+
+def pick_device(choice: str) -> torch.device:
+    """cuda when asked, or when `auto` and CUDA is present; else the CPU."""
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(
+            "train.device: got 'cuda', but no CUDA device is present; use auto or cpu"
+        )
+    use_cuda = choice == "cuda" or (choice == "auto" and torch.cuda.is_available())
+    return torch.device("cuda" if use_cuda else "cpu")
+
+
+def loss_function(params: TrainParams) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """(scores (batch, 10), labels (batch,)) -> scalar loss, as params choose."""
+    smoothing = params.label_smoothing
+    if params.loss == "cross_entropy":
+        return lambda scores, labels: nn.functional.cross_entropy(
+            scores, labels, label_smoothing=smoothing
+        )
+    eye = torch.eye(10) * (1 - smoothing) + smoothing / 10  # (10, 10) row k: target for label k
+
+    def mse(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return nn.functional.mse_loss(scores, eye.to(scores.device)[labels])
+
+    return mse
+
+
+def make_optimizer(params: TrainParams, model: nn.Module) -> torch.optim.Optimizer:
+    """The optimizer that params.optimizer names, with lr, momentum and weight decay."""
+    weights = model.parameters()
+    if params.optimizer == "adam":
+        return torch.optim.Adam(weights, lr=params.lr, weight_decay=params.weight_decay)
+    if params.optimizer == "adamw":
+        return torch.optim.AdamW(weights, lr=params.lr, weight_decay=params.weight_decay)
+    return torch.optim.SGD(
+        weights, lr=params.lr, momentum=params.momentum, weight_decay=params.weight_decay
+    )
+
+
+@torch.no_grad()
+def accuracy(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch: int = 10000
+) -> float:
+    """Fraction of images (n, 784) whose top score is their label (n,)."""
+    model.eval()
+    correct = sum(
+        int((model(images[i : i + batch]).argmax(1) == labels[i : i + batch]).sum())
+        for i in range(0, len(images), batch)
+    )
+    return correct / len(images)
+
+
+def train(
+    params: TrainParams, data: MnistData, log: Callable[[str], None] = print
+) -> tuple[MLP, History]:
+    """Train an MLP; Diverged (with the epoch and a hint) if the loss stops being finite."""
+    device = pick_device(params.device)
+    generator = torch.Generator().manual_seed(params.seed)
+    model = MLP(params.arch, generator).to(device)
+    optimizer = make_optimizer(params, model)
+    steps_per_epoch = math.ceil(len(data.train_images) / params.batch_size)
+    scheduler = None
+    if params.schedule == "onecycle":
+        total = params.epochs * steps_per_epoch
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=params.lr, total_steps=total
+        )
+    loss_of = loss_function(params)
+    images, labels = data.train_images.to(device), data.train_labels.to(device)
+    test_images, test_labels = data.test_images.to(device), data.test_labels.to(device)
+    n, history, start = len(images), History(), time.perf_counter()
+    log(f"train: {n} images, {params.epochs} epochs of {steps_per_epoch} steps on {device}")
+
+    for epoch in range(1, params.epochs + 1):
+        model.train()
+        order = torch.randperm(n, generator=generator).to(device)
+        loss_sum = torch.zeros((), device=device)
+        correct = torch.zeros((), dtype=torch.long, device=device)
+        for first in range(0, n, params.batch_size):
+            batch = order[first : first + params.batch_size]
+            scores = model(images[batch])  # (batch, 784) -> (batch, 10)
+            loss = loss_of(scores, labels[batch])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()  # type: ignore[no-untyped-call]
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            loss_sum += loss.detach() * len(batch)
+            correct += (scores.detach().argmax(1) == labels[batch]).sum()
+        train_loss = loss_sum.item() / n
+        if not math.isfinite(train_loss):
+            raise Diverged(
+                f"train: the loss became {train_loss} at epoch {epoch}; "
+                f"lower train.lr (now {params.lr}), e.g. -S train.lr={params.lr / 10:g}"
+            )
+        row = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "train_accuracy": correct.item() / n,
+            "test_accuracy": accuracy(model, test_images, test_labels),
+        }
+        history.rows.append(row)
+        if epoch % params.log_every == 0 or epoch in (1, params.epochs):
+            elapsed = time.perf_counter() - start
+            log(
+                f"epoch {epoch:4d}/{params.epochs}  loss {train_loss:.5f}  "
+                f"train {row['train_accuracy']:.2%}  test {row['test_accuracy']:.2%}  {elapsed:6.1f} s"
+            )
+    history.seconds = time.perf_counter() - start
+    return model.cpu().eval(), history

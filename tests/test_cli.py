@@ -1,0 +1,77 @@
+"""The `digitlab predict` command: output lines, JSON shape and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from digitlab.cli import main
+from digitlab.model import MLP, Architecture, save_model
+
+
+@pytest.fixture
+def model_path(tmp_path: Path) -> Path:
+    arch = Architecture(hidden_sizes=(16,))
+    path = tmp_path / "mlp.pt"
+    save_model(MLP(arch, torch.Generator().manual_seed(0)), arch, path)
+    return path
+
+
+@pytest.fixture
+def digit(tmp_path: Path) -> Path:
+    path = tmp_path / "one.png"
+    image = Image.new("RGB", (120, 200), "white")
+    ImageDraw.Draw(image).line([(60, 20), (60, 180)], fill="black", width=14)
+    image.save(path)
+    return path
+
+
+def test_one_line_per_image_and_exit_zero(model_path: Path, digit: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Each good image prints 'file: label (confidence)'."""
+    assert main(["predict", str(digit), str(digit), "--model", str(model_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{digit}: ")
+    assert lines[0].endswith("%)")
+
+
+def test_json_lists_results_and_errors_and_exit_is_one(model_path: Path, digit: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """--json prints one list; a bad file gets {file, error}, the rest still predicted."""
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    code = main(["predict", str(digit), str(bad), "--model", str(model_path), "--json"])
+    captured = capsys.readouterr()
+    items = json.loads(captured.out)
+    assert code == 1
+    assert set(items[0]) == {"file", "label", "confidence", "probabilities"}
+    assert len(items[0]["probabilities"]) == 10
+    assert abs(sum(items[0]["probabilities"]) - 1) < 1e-4
+    assert items[0]["confidence"] == max(items[0]["probabilities"])
+    assert items[1] == {"file": str(bad), "error": "not an image PIL can read (PNG, JPEG, BMP, ...)"}
+    assert captured.err.count("\n") == 1
+
+
+def test_missing_model_exits_two_with_one_line(digit: Path, tmp_path: Path) -> None:
+    """No model file: a one-line error on stderr, no traceback, exit status 2."""
+    result = subprocess.run(
+        [sys.executable, "-m", "digitlab.cli", "predict", str(digit), "--model", str(tmp_path / "x.pt")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "model file not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_console_script_is_installed() -> None:
+    """`digitlab` is on the venv's PATH as a console script."""
+    script = Path(sys.executable).parent / "digitlab"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert "predict" in result.stdout

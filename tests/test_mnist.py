@@ -1,0 +1,154 @@
+"""The download stage's logic, against local fake sources of tiny files."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitlab.config import ConfigError
+from digitlab.mnist import (
+    OFFICIAL_MD5,
+    RAW,
+    DownloadParams,
+    SourceError,
+    download,
+    load_pickled_splits,
+    load_split,
+)
+from tests.fakes import write_fake_mnist
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A folder holding a tiny fake MNIST, and the checksum table that matches it."""
+    raw = write_fake_mnist(tmp_path / "fake") / RAW
+    table = {name: hashlib.md5((raw / name).read_bytes()).hexdigest() for name in OFFICIAL_MD5}
+    return raw, table
+
+
+def _params(*sources: str) -> DownloadParams:
+    return DownloadParams(sources=tuple(sources))
+
+
+def test_good_local_source_lands_in_torchvision_layout(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
+    """A folder with the right files is copied, verified and readable by torchvision."""
+    raw, table = source
+    root = tmp_path / "mnist"
+    used = download(_params(f"dir:{raw}"), root, expected_md5=table, log=lambda _: None)
+    assert used == f"dir:{raw}"
+    images, labels = load_split(root, train=True)
+    assert images.shape == (300, 784)
+    assert labels.shape == (300,)
+    assert 0 <= float(images.min()) and float(images.max()) == 1.0
+
+
+def test_gzipped_files_are_accepted(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
+    """The .gz files as distributed work as well as the plain ones."""
+    raw, table = source
+    packed = tmp_path / "packed"
+    packed.mkdir()
+    for name in table:
+        (packed / f"{name}.gz").write_bytes(gzip.compress((raw / name).read_bytes()))
+    download(_params(f"dir:{packed}"), tmp_path / "mnist", expected_md5=table, log=lambda _: None)
+    assert sorted(p.name for p in (tmp_path / "mnist" / RAW).iterdir()) == sorted(table)
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda b: b[: len(b) // 2], "corrupt or truncated"),  # truncated
+        (lambda b: b[:100] + bytes([b[100] ^ 1]) + b[101:], "corrupt or truncated"),  # one bit
+        (lambda b: b"", "corrupt or truncated"),  # empty
+    ],
+)
+def test_damaged_source_fails_and_leaves_nothing(tmp_path: Path, source, damage, reason: str) -> None:  # type: ignore[no-untyped-def]
+    """A truncated or corrupted file fails with its MD5, and nothing lands in the output."""
+    raw, table = source
+    name = "train-images-idx3-ubyte"
+    (raw / name).write_bytes(damage((raw / name).read_bytes()))
+    root = tmp_path / "mnist"
+    with pytest.raises(ConfigError, match=reason) as err:
+        download(_params(f"dir:{raw}"), root, expected_md5=table, log=lambda _: None)
+    assert name in str(err.value)
+    assert not root.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["fake"]  # no temporary folder left
+
+
+def test_wrong_checksum_table_is_reported(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
+    """Files that don't match the pinned MD5 are rejected even when they are intact."""
+    raw, table = source
+    with pytest.raises(ConfigError, match="expected 0+"):
+        download(_params(f"dir:{raw}"), tmp_path / "m", expected_md5={**table, "t10k-labels-idx1-ubyte": "0" * 32}, log=lambda _: None)  # fmt: skip
+
+
+def test_later_source_is_used_when_the_first_fails(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
+    """Sources are tried in order until one works."""
+    raw, table = source
+    lines: list[str] = []
+    used = download(_params("dir:/no/such/folder", f"dir:{raw}"), tmp_path / "m", expected_md5=table, log=lines.append)  # fmt: skip
+    assert used == f"dir:{raw}"
+    assert any("dir:/no/such/folder failed: /no/such/folder is not a folder" in line for line in lines)
+
+
+def test_no_working_source_names_each_and_how_to_fix(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
+    """The error lists every source with its reason, and says how to place files by hand."""
+    _, table = source
+    with pytest.raises(ConfigError) as err:
+        download(_params("dir:/a", "dir:/b"), tmp_path / "m", expected_md5=table, log=lambda _: None)
+    message = str(err.value)
+    assert "dir:/a: /a is not a folder; dir:/b: /b is not a folder" in message
+    assert "download.sources" in message
+    assert "\n" not in message
+
+
+def test_failed_download_keeps_the_previous_good_copy(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
+    """A failing rerun leaves the earlier verified files in place."""
+    raw, table = source
+    root = tmp_path / "mnist"
+    download(_params(f"dir:{raw}"), root, expected_md5=table, log=lambda _: None)
+    with pytest.raises(ConfigError):
+        download(_params("dir:/nowhere"), root, expected_md5=table, log=lambda _: None)
+    assert len(list((root / RAW).iterdir())) == 4
+
+
+def _pickled(obj: object) -> bytes:
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb") as stream:
+        pickle.dump(obj, stream, protocol=2)
+    return buffer.getvalue()
+
+
+def test_pickled_splits_rebuild_bytes_and_put_validation_after_train() -> None:
+    """Pixels byte/256 come back as the exact bytes; train is train then validation."""
+    rng = np.random.default_rng(0)
+    raw = [rng.integers(0, 256, (n, 784)).astype(np.uint8) for n in (3, 2, 1)]
+    splits = [(r.astype(np.float32) / 256, np.arange(len(r), dtype=np.int64)) for r in raw]
+    result = load_pickled_splits(_pickled(tuple(splits)))
+    np.testing.assert_array_equal(result["train"].images.reshape(5, 784), np.concatenate(raw[:2]))
+    assert result["train"].labels.tolist() == [0, 1, 2, 0, 1]
+    np.testing.assert_array_equal(result["t10k"].images.reshape(1, 784), raw[2])
+
+
+def test_pickle_asking_for_other_globals_is_refused() -> None:
+    """Only ndarray reconstruction is allowed: a pickle that calls os.system is rejected."""
+
+    class Evil:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            import os
+
+            return (os.system, ("echo pwned",))
+
+    with pytest.raises(SourceError, match="not allowed"):
+        load_pickled_splits(_pickled(Evil()))
+
+
+def test_bad_source_name_is_a_config_error() -> None:
+    """An unknown source kind is rejected when params load, before anything runs."""
+    with pytest.raises(ConfigError, match="'torchvision', 'pypi' or 'dir:"):
+        DownloadParams(sources=("ftp",))
