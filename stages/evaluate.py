@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> None:
         f"true {labels[i]} → {result.predicted[i]}\n{result.confidence[i]:.0%}"
         for i in worst.tolist()
     ]
-    title = f"The {len(worst)} most confident test mistakes (of {int((result.predicted != labels).sum())})"
+    n_wrong = int((result.predicted != labels).sum())
+    title = f"The {len(worst)} most confident test mistakes (of {n_wrong})"
     save_figure(
         args.mistakes, digit_grid(images[worst].reshape(-1, 28, 28).numpy(), captions, title)
     )

@@ -41,7 +41,9 @@ def test_one_line_per_image_and_exit_zero(model_path: Path, digit: Path, capsys)
     assert lines[0].endswith("%)")
 
 
-def test_json_lists_results_and_errors_and_exit_is_one(model_path: Path, digit: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_json_lists_results_and_errors_and_exit_is_one(
+    model_path: Path, digit: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
     """--json prints one list; a bad file gets {file, error}, the rest still predicted."""
     bad = tmp_path / "notes.png"
     bad.write_text("not an image")
@@ -53,16 +55,19 @@ def test_json_lists_results_and_errors_and_exit_is_one(model_path: Path, digit: 
     assert len(items[0]["probabilities"]) == 10
     assert abs(sum(items[0]["probabilities"]) - 1) < 1e-4
     assert items[0]["confidence"] == max(items[0]["probabilities"])
-    assert items[1] == {"file": str(bad), "error": "not an image PIL can read (PNG, JPEG, BMP, ...)"}
+    assert items[1] == {
+        "file": str(bad),
+        "error": "not an image PIL can read (PNG, JPEG, BMP, ...)",
+    }
     assert captured.err.count("\n") == 1
 
 
 def test_missing_model_exits_two_with_one_line(digit: Path, tmp_path: Path) -> None:
     """No model file: a one-line error on stderr, no traceback, exit status 2."""
+    command = [sys.executable, "-m", "digitlab.cli", "predict", str(digit)]
     result = subprocess.run(
-        [sys.executable, "-m", "digitlab.cli", "predict", str(digit), "--model", str(tmp_path / "x.pt")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [*command, "--model", str(tmp_path / "m")], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "model file not found" in result.stderr

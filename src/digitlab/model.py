@@ -6,7 +6,9 @@ With the default config the state_dict has exactly the keys of the tutorial's
 
 from __future__ import annotations
 
+import itertools
 import json
+import pickle
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -47,7 +49,7 @@ class MLP(nn.Module):
         generator = generator if generator is not None else torch.Generator().manual_seed(0)
         widths = [28 * 28, *arch.hidden_sizes, 10]
         # Named fc1, fc2, ... like the tutorial's Net, so state_dicts are interchangeable.
-        for i, (n_in, n_out) in enumerate(zip(widths, widths[1:], strict=False), start=1):
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(widths), start=1):
             self.add_module(f"fc{i}", seeded_linear(n_in, n_out, generator))
         self.layers = [getattr(self, f"fc{i}") for i in range(1, len(widths))]
         self.activation = ACTIVATIONS[arch.activation]
@@ -96,7 +98,7 @@ def load_model(path: Path) -> tuple[MLP, Architecture]:
         model.load_state_dict(state)
     except FileNotFoundError as err:
         raise ConfigError(f"{err.filename}: model file not found; run `dvc repro train`") from None
-    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as err:
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError, pickle.UnpicklingError) as err:
         message = " ".join(str(err).split())[:200]
         raise ConfigError(
             f"{path}: cannot load the model ({message}); rerun `dvc repro train`"

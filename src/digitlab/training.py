@@ -87,7 +87,7 @@ class History:
     seconds: float = 0.0
 
 
-class Diverged(ConfigError):
+class DivergedError(ConfigError):
     """The loss became NaN or infinite."""
 
 
@@ -144,7 +144,7 @@ def accuracy(
 def train(
     params: TrainParams, data: MnistData, log: Callable[[str], None] = print
 ) -> tuple[MLP, History]:
-    """Train an MLP; Diverged (with the epoch and a hint) if the loss stops being finite."""
+    """Train an MLP; DivergedError (with the epoch and a hint) if the loss stops being finite."""
     device = pick_device(params.device)
     generator = torch.Generator().manual_seed(params.seed)
     model = MLP(params.arch, generator).to(device)
@@ -180,9 +180,9 @@ def train(
             correct += (scores.detach().argmax(1) == labels[batch]).sum()
         train_loss = loss_sum.item() / n
         if not math.isfinite(train_loss):
-            raise Diverged(
+            raise DivergedError(
                 f"train: the loss became {train_loss} at epoch {epoch}; "
-                f"lower train.lr (now {params.lr}), e.g. -S train.lr={params.lr / 10:g}"
+                f"lower train.lr (now {params.lr:g}), e.g. -S train.lr={params.lr / 10:g}"
             )
         row = {
             "epoch": epoch,
@@ -193,9 +193,8 @@ def train(
         history.rows.append(row)
         if epoch % params.log_every == 0 or epoch in (1, params.epochs):
             elapsed = time.perf_counter() - start
-            log(
-                f"epoch {epoch:4d}/{params.epochs}  loss {train_loss:.5f}  "
-                f"train {row['train_accuracy']:.2%}  test {row['test_accuracy']:.2%}  {elapsed:6.1f} s"
-            )
+            accuracies = f"train {row['train_accuracy']:.2%}  test {row['test_accuracy']:.2%}"
+            progress = f"epoch {epoch:4d}/{params.epochs}  loss {train_loss:.5f}"
+            log(f"{progress}  {accuracies}  {elapsed:6.1f} s")
     history.seconds = time.perf_counter() - start
     return model.cpu().eval(), history
