@@ -45,7 +45,7 @@ format: $(STAMP)
 
 ## bench: run the benchmarks and write benchmarks/results.md
 bench: $(STAMP)
-	$(BIN)/python benchmarks/pipeline.py
+	$(BIN)/python benchmarks/bench.py
 
 ## clean: remove caches (not .venv, data or DVC's cache)
 clean:
