@@ -4,11 +4,25 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# What every target needs first; CI's smoke run of ci-report reuses a venv with SETUP=.
+SETUP ?= $(STAMP)
+REV ?= HEAD
+BASE ?= main
+SUMMARY ?= reports/summary.md
+# Presets: overrides on top of params.yaml, so `dvc exp show` lists every value they set.
+FAST := -S 'train.hidden_sizes=[1024,1024]' -S train.loss=cross_entropy -S train.label_smoothing=0.1 \
+	-S train.optimizer=adamw -S train.lr=0.002 -S train.schedule=onecycle -S train.batch_size=512 \
+	-S train.epochs=8 -S train.normalize=true -S train.precision=bf16
+BEST := -S 'train.hidden_sizes=[1024,1024]' -S train.loss=cross_entropy -S train.label_smoothing=0.1 \
+	-S train.optimizer=adamw -S train.lr=0.002 -S train.weight_decay=0.01 -S train.schedule=onecycle \
+	-S train.batch_size=256 -S train.epochs=40 -S train.normalize=true -S train.precision=bf16 \
+	-S train.dropout=0.2 -S train.augment.shift_pixels=2 -S train.augment.rotate_degrees=10 \
+	-S train.augment.scale=0.1
 # Stages call `python`: put the venv first so dvc runs them with its interpreter.
-export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro test lint format bench clean
+.PHONY: help setup repro test lint format bench report ci-report verify-repro exp-fast exp-best clean
 
 ## help: list the targets
 help:
@@ -25,7 +39,7 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)
 
 ## repro: setup, then run the whole pipeline with dvc repro
-repro: $(STAMP)
+repro: $(SETUP)
 	$(BIN)/dvc repro
 
 ## test: setup, then lint, type-check and run the test suite
@@ -46,6 +60,27 @@ format: $(STAMP)
 ## bench: run the benchmarks and write benchmarks/results.md
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+## report: offline HTML comparing the workspace with REV (default HEAD): reports/report.html
+report: $(SETUP)
+	$(BIN)/python tools/report.py --rev $(REV)
+
+## ci-report: what CI runs on a pull request: dvc repro, then diffs and plots vs BASE (main)
+ci-report: $(SETUP)
+	$(BIN)/dvc repro
+	$(BIN)/python tools/report.py --rev $(BASE) --summary $(SUMMARY)
+
+## verify-repro: dvc repro in a fresh temporary clone must match the committed results
+verify-repro: $(SETUP)
+	$(BIN)/python tools/verify_repro.py
+
+## exp-fast: experiment `fast`, >= 98.5 % test accuracy in <= 30 s of training
+exp-fast: $(SETUP)
+	$(BIN)/dvc exp run -n fast $(FAST)
+
+## exp-best: experiment `best`, >= 99.0 % with a pure MLP in <= 10 minutes of training
+exp-best: $(SETUP)
+	$(BIN)/dvc exp run -n best $(BEST)
 
 ## clean: remove caches (not .venv, data or DVC's cache)
 clean:

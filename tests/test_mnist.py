@@ -32,15 +32,15 @@ def source(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return raw, table
 
 
-def _params(*sources: str) -> DownloadParams:
-    return DownloadParams(sources=tuple(sources))
+def _params(*sources: str, md5: dict[str, str]) -> DownloadParams:
+    return DownloadParams(sources=tuple(sources), md5=md5)
 
 
 def test_good_local_source_lands_in_torchvision_layout(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
     """A folder with the right files is copied, verified and readable by torchvision."""
     raw, table = source
     root = tmp_path / "mnist"
-    used = download(_params(f"dir:{raw}"), root, expected_md5=table, log=lambda _: None)
+    used = download(_params(f"dir:{raw}", md5=table), root, log=lambda _: None)
     assert used == f"dir:{raw}"
     images, labels = load_split(root, train=True)
     assert images.shape == (300, 784)
@@ -56,7 +56,7 @@ def test_gzipped_files_are_accepted(tmp_path: Path, source) -> None:  # type: ig
     packed.mkdir()
     for name in table:
         (packed / f"{name}.gz").write_bytes(gzip.compress((raw / name).read_bytes()))
-    download(_params(f"dir:{packed}"), tmp_path / "mnist", expected_md5=table, log=lambda _: None)
+    download(_params(f"dir:{packed}", md5=table), tmp_path / "mnist", log=lambda _: None)
     assert sorted(p.name for p in (tmp_path / "mnist" / RAW).iterdir()) == sorted(table)
 
 
@@ -77,7 +77,7 @@ def test_damaged_source_fails_and_leaves_nothing(
     (raw / name).write_bytes(damage((raw / name).read_bytes()))
     root = tmp_path / "mnist"
     with pytest.raises(ConfigError, match=reason) as err:
-        download(_params(f"dir:{raw}"), root, expected_md5=table, log=lambda _: None)
+        download(_params(f"dir:{raw}", md5=table), root, log=lambda _: None)
     assert name in str(err.value)
     assert not root.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["fake"]  # no temporary folder left
@@ -88,15 +88,15 @@ def test_wrong_checksum_table_is_reported(tmp_path: Path, source) -> None:  # ty
     raw, table = source
     wrong = {**table, "t10k-labels-idx1-ubyte": "0" * 32}
     with pytest.raises(ConfigError, match=r"t10k-labels-idx1-ubyte has MD5 \w+, expected 0{32}"):
-        download(_params(f"dir:{raw}"), tmp_path / "m", expected_md5=wrong, log=lambda _: None)
+        download(_params(f"dir:{raw}", md5=wrong), tmp_path / "m", log=lambda _: None)
 
 
 def test_later_source_is_used_when_the_first_fails(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
     """Sources are tried in order until one works."""
     raw, table = source
     lines: list[str] = []
-    params = _params("dir:/no/such/folder", f"dir:{raw}")
-    used = download(params, tmp_path / "m", expected_md5=table, log=lines.append)
+    params = _params("dir:/no/such/folder", f"dir:{raw}", md5=table)
+    used = download(params, tmp_path / "m", log=lines.append)
     assert used == f"dir:{raw}"
     assert any(
         "dir:/no/such/folder failed: /no/such/folder is not a folder" in line for line in lines
@@ -107,9 +107,7 @@ def test_no_working_source_names_each_and_how_to_fix(tmp_path: Path, source) -> 
     """The error lists every source with its reason, and says how to place files by hand."""
     _, table = source
     with pytest.raises(ConfigError) as err:
-        download(
-            _params("dir:/a", "dir:/b"), tmp_path / "m", expected_md5=table, log=lambda _: None
-        )
+        download(_params("dir:/a", "dir:/b", md5=table), tmp_path / "m", log=lambda _: None)
     message = str(err.value)
     assert "dir:/a: /a is not a folder; dir:/b: /b is not a folder" in message
     assert "download.sources" in message
@@ -120,9 +118,9 @@ def test_failed_download_keeps_the_previous_good_copy(tmp_path: Path, source) ->
     """A failing rerun leaves the earlier verified files in place."""
     raw, table = source
     root = tmp_path / "mnist"
-    download(_params(f"dir:{raw}"), root, expected_md5=table, log=lambda _: None)
+    download(_params(f"dir:{raw}", md5=table), root, log=lambda _: None)
     with pytest.raises(ConfigError):
-        download(_params("dir:/nowhere"), root, expected_md5=table, log=lambda _: None)
+        download(_params("dir:/nowhere", md5=table), root, log=lambda _: None)
     assert len(list((root / RAW).iterdir())) == 4
 
 
@@ -161,3 +159,14 @@ def test_bad_source_name_is_a_config_error() -> None:
     """An unknown source kind is rejected when params load, before anything runs."""
     with pytest.raises(ConfigError, match="'torchvision', 'pypi' or 'dir:"):
         DownloadParams(sources=("ftp",))
+
+
+def test_checksum_table_must_name_the_four_files() -> None:
+    """A checksum table with a missing or unknown file name is rejected."""
+    with pytest.raises(ConfigError, match="one MD5 for each of"):
+        DownloadParams(md5={"train-images-idx3-ubyte": "0" * 32})
+
+
+def test_default_checksums_are_the_official_ones() -> None:
+    """Without overrides, the files must match the published MNIST MD5s."""
+    assert DownloadParams().md5 == OFFICIAL_MD5

@@ -82,6 +82,12 @@ def _coerce(hint: Any, value: object, key: str) -> Any:
             return None
         (inner,) = [a for a in args if a is not type(None)]
         return _coerce(inner, value, key)
+    if origin is dict:
+        require(isinstance(value, dict), key, value, "a mapping")
+        assert isinstance(value, dict)
+        return {
+            _coerce(args[0], k, key): _coerce(args[1], v, f"{key}.{k}") for k, v in value.items()
+        }
     if origin is tuple:
         require(isinstance(value, list), key, value, "a list")
         assert isinstance(value, list)

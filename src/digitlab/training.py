@@ -11,6 +11,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from digitlab.augment import AugmentParams, distort
 from digitlab.config import ConfigError, require
 from digitlab.model import MLP, Activation, Architecture
 
@@ -32,6 +33,8 @@ class TrainParams:
     epochs: int = 200
     normalize: bool = False  # standardise pixels with MNIST's mean and std
     dropout: float = 0.0
+    augment: AugmentParams = field(default_factory=AugmentParams)  # training batches only
+    precision: Literal["fp32", "bf16"] = "fp32"  # bf16: autocast matmuls where the CPU has it
     # how it runs
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int = 0  # torch CPU threads; 0 keeps torch's default (one per core)
@@ -169,8 +172,14 @@ def train(
         correct = torch.zeros((), dtype=torch.long, device=device)
         for first in range(0, n, params.batch_size):
             batch = order[first : first + params.batch_size]
-            scores = model(images[batch])  # (batch, 784) -> (batch, 10)
-            loss = loss_of(scores, labels[batch])
+            inputs = images[batch]  # (batch, 784)
+            if params.augment.active:
+                inputs = distort(inputs, params.augment, generator)
+            with torch.autocast(
+                device.type, dtype=torch.bfloat16, enabled=params.precision == "bf16"
+            ):
+                scores = model(inputs)  # (batch, 784) -> (batch, 10)
+            loss = loss_of(scores.float(), labels[batch])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             optimizer.step()

@@ -1,0 +1,74 @@
+"""`make verify-repro`: rerun the pipeline in a fresh clone and compare with what is committed.
+
+Deterministic outputs (synthetic data, classical metrics and loss curves) must have
+the hashes dvc.lock records, and every committed metrics file must come back equal
+(train_seconds aside). The MLP's numbers are bit-identical only on the same kind of
+machine: BLAS kernels differ between CPUs, so a difference there may be the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DETERMINISTIC = ("data/synthetic/", "metrics/classical/", "plots/classical/")
+TIMINGS = {"train_seconds"}
+MLP_FILES = {"metrics/train.json", "metrics/evaluate.json", "metrics/predict.json"}
+
+
+def output_hashes(lock: Path) -> dict[str, str]:
+    """path -> md5 of every stage output recorded in a dvc.lock."""
+    stages = yaml.safe_load(lock.read_text())["stages"]
+    return {out["path"]: out["md5"] for stage in stages.values() for out in stage.get("outs", [])}
+
+
+def metrics_files(root: Path) -> dict[str, dict[str, object]]:
+    """Every metrics JSON under root/metrics, timings left out."""
+    found = {}
+    for path in sorted((root / "metrics").rglob("*.json")):
+        data = json.loads(path.read_text())
+        found[str(path.relative_to(root))] = {k: v for k, v in data.items() if k not in TIMINGS}
+    return found
+
+
+def main() -> int:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = Path(tmp) / "clone"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        print(f"verify-repro: dvc repro in a fresh clone of HEAD ({clone})", flush=True)
+        subprocess.run([sys.executable, "-m", "dvc", "repro"], cwd=clone, env=env, check=True)
+        problems = []
+        committed, rerun = output_hashes(ROOT / "dvc.lock"), output_hashes(clone / "dvc.lock")
+        for path, md5 in committed.items():
+            if path.startswith(DETERMINISTIC) and rerun.get(path) != md5:
+                problems.append(f"{path}: committed md5 {md5}, rerun {rerun.get(path)}")
+        old, new = metrics_files(ROOT), metrics_files(clone)
+        for path in sorted(set(old) | set(new)):
+            for key in sorted(set(old.get(path, {})) | set(new.get(path, {}))):
+                before, after = old.get(path, {}).get(key), new.get(path, {}).get(key)
+                if before != after:
+                    note = (
+                        " (MLP: identical only on the same kind of machine)"
+                        if path in MLP_FILES
+                        else ""
+                    )
+                    problems.append(f"{path}: {key} committed {before}, rerun {after}{note}")
+    for line in problems:
+        print(f"DIFFERENT  {line}")
+    if problems:
+        print(f"verify-repro: {len(problems)} difference(s) from the committed results")
+        return 1
+    print(f"verify-repro: OK, {len(committed)} outputs and {len(old)} metrics files match")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
