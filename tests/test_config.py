@@ -70,17 +70,20 @@ def test_committed_params_are_valid() -> None:
         load_params(name, get_method(name).params, ROOT / "params.yaml")
 
 
+def _run_fit(cwd: Path, method: str, data: str) -> subprocess.CompletedProcess[str]:
+    """Run stages/fit.py in cwd, as dvc would, with outputs beside the data."""
+    paths = ["--metrics", "m.json", "--loss", "l.csv", "--figure", "f.png"]
+    command = [sys.executable, str(ROOT / "stages/fit.py"), "--method", method, "--data", data]
+    return subprocess.run([*command, *paths], cwd=cwd, capture_output=True, text=True, check=False)
+
+
 def test_stage_reports_a_bad_param_in_one_line_and_writes_nothing(tmp_path: Path) -> None:
     """The entry point prints one line, no traceback, exits 1, and leaves no output."""
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["sgd"]["alpha"] = -1
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     (tmp_path / "line.csv").write_text("x,y\n0.1,0.2\n0.5,0.7\n")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "stages/fit.py"), "--method", "sgd", "--data", "line.csv",
-         "--metrics", "m.json", "--loss", "l.csv", "--figure", "f.png"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = _run_fit(tmp_path, "sgd", "line.csv")
     assert result.returncode == 1
     assert result.stderr == "error: sgd.alpha: got -1.0, expected a number > 0\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["line.csv", "params.yaml"]
@@ -89,11 +92,7 @@ def test_stage_reports_a_bad_param_in_one_line_and_writes_nothing(tmp_path: Path
 def test_stage_reports_a_missing_dataset_in_one_line(tmp_path: Path) -> None:
     """A missing input says which file and how to make it."""
     (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "stages/fit.py"), "--method", "online", "--data", "nope.csv",
-         "--metrics", "m.json", "--loss", "l.csv", "--figure", "f.png"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = _run_fit(tmp_path, "online", "nope.csv")
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert "nope.csv: cannot read dataset" in result.stderr
