@@ -86,9 +86,11 @@ def confusion_figure(title: str, tables: Mapping[str, dict[str, list[str]]]) -> 
         np.add.at(
             counts, (np.asarray(table["actual"], int), np.asarray(table["predicted"], int)), 1
         )
-        ax.imshow(np.log1p(counts), cmap="Blues")
+        shade = np.log1p(counts)
+        ax.imshow(shade, cmap="Blues")
         for (i, j), n in np.ndenumerate(counts):
-            ax.text(j, i, str(n), ha="center", va="center", fontsize=5)
+            ink = "white" if shade[i, j] > shade.max() / 2 else "black"
+            ax.text(j, i, str(n), ha="center", va="center", fontsize=5, color=ink)
         ax.set_title(f"{title} @ {revision}", fontsize=9)
         ax.set_xlabel("predicted")
         ax.set_ylabel("actual")
