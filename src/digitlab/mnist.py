@@ -219,9 +219,9 @@ def load_split(root: Path, *, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
 def _replace_dir(new_root: Path, root: Path) -> None:
     """Move new_root/MNIST over root/MNIST, so root holds either the old set or the new one."""
     root.mkdir(parents=True, exist_ok=True)
-    target = root / "MNIST"
+    target, old = root / "MNIST", new_root / "replaced"
     if target.exists():
-        shutil.rmtree(target)
+        target.rename(old)  # renames, not copies: the swap never leaves half a folder
     (new_root / "MNIST").rename(target)
 
 

@@ -163,6 +163,8 @@ def train(
     images, labels = data.train_images.to(device), data.train_labels.to(device)
     test_images, test_labels = data.test_images.to(device), data.test_labels.to(device)
     n, history, start = len(images), History(), time.perf_counter()
+    # One batch buffer, refilled by index_select: shuffling costs a copy, not an allocation.
+    batch_images = torch.empty((min(n, params.batch_size), images.shape[1]), device=device)
     log(f"train: {n} images, {params.epochs} epochs of {steps_per_epoch} steps on {device}")
 
     for epoch in range(1, params.epochs + 1):
@@ -172,7 +174,9 @@ def train(
         correct = torch.zeros((), dtype=torch.long, device=device)
         for first in range(0, n, params.batch_size):
             batch = order[first : first + params.batch_size]
-            inputs = images[batch]  # (batch, 784)
+            inputs = torch.index_select(
+                images, 0, batch, out=batch_images[: len(batch)]
+            )  # (B, 784)
             if params.augment.active:
                 inputs = distort(inputs, params.augment, generator)
             with torch.autocast(
