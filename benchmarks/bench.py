@@ -193,14 +193,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
     args = parser.parse_args()
-    lines = machine()
+    out = ROOT / "benchmarks" / "results.md"
+    sections = previous_sections(out) if args.only else {}
     for name in args.only or list(SECTIONS):
         print(f"bench: {name} ...", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
-            lines += SECTIONS[name](Path(tmp))
-    out = ROOT / "benchmarks" / "results.md"
-    out.write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+            body = SECTIONS[name](Path(tmp))
+        sections[body[0]] = "\n".join(body)
+    text = "\n".join(machine()) + "\n".join(sections[h] for h in sorted(sections, key=_order))
+    out.write_text(text, encoding="utf-8")
+    print(text)
+
+
+def previous_sections(path: Path) -> dict[str, str]:
+    """The `## ` sections of an earlier results.md by heading, so --only keeps the others."""
+    if not path.exists():
+        return {}
+    blocks = path.read_text(encoding="utf-8").split("\n## ")[1:]
+    return {f"## {b.splitlines()[0]}": f"## {b.rstrip()}\n" for b in blocks}
+
+
+def _order(heading: str) -> int:
+    return next((i for i, name in enumerate(SECTIONS) if name in heading.lower()), len(SECTIONS))
 
 
 if __name__ == "__main__":
