@@ -200,7 +200,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             body = SECTIONS[name](Path(tmp))
         sections[body[0]] = "\n".join(body)
-    text = "\n".join(machine()) + "\n".join(sections[h] for h in sorted(sections, key=_order))
+    ordered = [sections[h] for h in sorted(sections, key=_order)]
+    text = "\n".join(machine()) + "\n" + "\n".join(ordered)
     out.write_text(text, encoding="utf-8")
     print(text)
 
