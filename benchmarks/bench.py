@@ -154,12 +154,19 @@ def bench_train(tmp: Path) -> list[str]:
 
 def bench_pipeline(tmp: Path) -> list[str]:
     clone = fresh_clone(tmp)
-    total = sh(sys.executable, "-m", "dvc", "repro", cwd=clone)
+    fresh = sh(sys.executable, "-m", "dvc", "repro", cwd=clone)
+    forced = sh(sys.executable, "-m", "dvc", "repro", "--force", cwd=clone)
     return [
         "## Whole pipeline (issue 3)",
         "",
-        f"`dvc repro` in a fresh clone, deps installed, MNIST from PyPI: **{total:.0f} s** "
-        "(target ≤ 300 s).",
+        "| what | seconds | target |",
+        "|---|---|---|",
+        f"| `dvc repro` in a fresh clone, deps installed, MNIST from PyPI | {fresh:.0f} | ≤ 300 |",
+        f"| `dvc repro --force` there: every stage, none skipped | {forced:.0f} | — |",
+        "",
+        "In a fresh clone DVC skips the stages whose committed outputs (`cache: false`) already",
+        "match dvc.lock (the seven fits, evaluate), and reruns those whose outputs live in",
+        "the DVC cache (download, train, predict).",
         "",
     ]
 

@@ -43,8 +43,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "clone"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-        print(f"verify-repro: dvc repro in a fresh clone of HEAD ({clone})", flush=True)
-        subprocess.run([sys.executable, "-m", "dvc", "repro"], cwd=clone, env=env, check=True)
+        print(f"verify-repro: dvc repro --force in a fresh clone of HEAD ({clone})", flush=True)
+        # --force: committed outputs (cache: false) would otherwise let DVC skip stages.
+        command = [sys.executable, "-m", "dvc", "repro", "--force"]
+        subprocess.run(command, cwd=clone, env=env, check=True)
         problems = []
         committed, rerun = output_hashes(ROOT / "dvc.lock"), output_hashes(clone / "dvc.lock")
         for path, md5 in committed.items():
