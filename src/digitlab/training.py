@@ -144,6 +144,58 @@ def accuracy(
     return correct / len(images)
 
 
+Step = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+
+
+def make_step(params: TrainParams, model: nn.Module, steps_per_epoch: int) -> Step:
+    """A function that takes one optimizer step on (inputs, labels) and returns (scores, loss)."""
+    optimizer = make_optimizer(params, model)
+    scheduler = None
+    if params.schedule == "onecycle":
+        total = params.epochs * steps_per_epoch
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, params.lr, total_steps=total)
+    loss_of = loss_function(params)
+    device_type = next(model.parameters()).device.type
+
+    def step(inputs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        with torch.autocast(device_type, torch.bfloat16, enabled=params.precision == "bf16"):
+            scores = model(inputs)  # (batch, 784) -> (batch, 10)
+        loss = loss_of(scores.float(), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        return scores.detach(), loss.detach()
+
+    return step
+
+
+def run_epoch(
+    step: Step,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    params: TrainParams,
+    generator: torch.Generator,
+) -> tuple[float, float]:
+    """One pass over images (n, 784) in a fresh random order; returns (mean loss, accuracy)."""
+    n = len(images)
+    order = torch.randperm(n, generator=generator).to(images.device)
+    # One batch buffer, refilled by index_select: shuffling costs a copy, not an allocation.
+    buffer = torch.empty((min(n, params.batch_size), images.shape[1]), device=images.device)
+    loss_sum = torch.zeros((), device=images.device)
+    correct = torch.zeros((), dtype=torch.long, device=images.device)
+    for first in range(0, n, params.batch_size):
+        batch = order[first : first + params.batch_size]
+        inputs = torch.index_select(images, 0, batch, out=buffer[: len(batch)])  # (B, 784)
+        if params.augment.active:
+            inputs = distort(inputs, params.augment, generator)
+        scores, loss = step(inputs, labels[batch])
+        loss_sum += loss * len(batch)
+        correct += (scores.argmax(1) == labels[batch]).sum()
+    return loss_sum.item() / n, correct.item() / n
+
+
 def train(
     params: TrainParams, data: MnistData, log: Callable[[str], None] = print
 ) -> tuple[MLP, History]:
@@ -151,63 +203,35 @@ def train(
     device = pick_device(params.device)
     generator = torch.Generator().manual_seed(params.seed)
     model = MLP(params.arch, generator).to(device)
-    optimizer = make_optimizer(params, model)
-    steps_per_epoch = math.ceil(len(data.train_images) / params.batch_size)
-    scheduler = None
-    if params.schedule == "onecycle":
-        total = params.epochs * steps_per_epoch
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=params.lr, total_steps=total
-        )
-    loss_of = loss_function(params)
     images, labels = data.train_images.to(device), data.train_labels.to(device)
     test_images, test_labels = data.test_images.to(device), data.test_labels.to(device)
-    n, history, start = len(images), History(), time.perf_counter()
-    # One batch buffer, refilled by index_select: shuffling costs a copy, not an allocation.
-    batch_images = torch.empty((min(n, params.batch_size), images.shape[1]), device=device)
-    log(f"train: {n} images, {params.epochs} epochs of {steps_per_epoch} steps on {device}")
+    steps_per_epoch = math.ceil(len(images) / params.batch_size)
+    step = make_step(params, model, steps_per_epoch)
+    history, start = History(), time.perf_counter()
+    log(f"train: {len(images)} images, {params.epochs} × {steps_per_epoch} steps on {device}")
 
     for epoch in range(1, params.epochs + 1):
         model.train()
-        order = torch.randperm(n, generator=generator).to(device)
-        loss_sum = torch.zeros((), device=device)
-        correct = torch.zeros((), dtype=torch.long, device=device)
-        for first in range(0, n, params.batch_size):
-            batch = order[first : first + params.batch_size]
-            inputs = torch.index_select(
-                images, 0, batch, out=batch_images[: len(batch)]
-            )  # (B, 784)
-            if params.augment.active:
-                inputs = distort(inputs, params.augment, generator)
-            with torch.autocast(
-                device.type, dtype=torch.bfloat16, enabled=params.precision == "bf16"
-            ):
-                scores = model(inputs)  # (batch, 784) -> (batch, 10)
-            loss = loss_of(scores.float(), labels[batch])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
-            optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-            loss_sum += loss.detach() * len(batch)
-            correct += (scores.detach().argmax(1) == labels[batch]).sum()
-        train_loss = loss_sum.item() / n
+        train_loss, train_accuracy = run_epoch(step, images, labels, params, generator)
         if not math.isfinite(train_loss):
             raise DivergedError(
                 f"train: the loss became {train_loss} at epoch {epoch}; "
                 f"lower train.lr (now {params.lr:g}), e.g. -S train.lr={params.lr / 10:g}"
             )
-        row = {
-            "epoch": epoch,
-            "train_loss": train_loss,
-            "train_accuracy": correct.item() / n,
-            "test_accuracy": accuracy(model, test_images, test_labels),
-        }
-        history.rows.append(row)
+        test_accuracy = accuracy(model, test_images, test_labels)
+        history.rows.append(
+            {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "train_accuracy": train_accuracy,
+                "test_accuracy": test_accuracy,
+            }
+        )
         if epoch % params.log_every == 0 or epoch in (1, params.epochs):
             elapsed = time.perf_counter() - start
-            accuracies = f"train {row['train_accuracy']:.2%}  test {row['test_accuracy']:.2%}"
-            progress = f"epoch {epoch:4d}/{params.epochs}  loss {train_loss:.5f}"
-            log(f"{progress}  {accuracies}  {elapsed:6.1f} s")
+            log(
+                f"epoch {epoch:4d}/{params.epochs}  loss {train_loss:.5f}  "
+                f"train {train_accuracy:.2%}  test {test_accuracy:.2%}  {elapsed:6.1f} s"
+            )
     history.seconds = time.perf_counter() - start
     return model.cpu().eval(), history
