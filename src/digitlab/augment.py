@@ -13,6 +13,8 @@ from digitlab.config import require
 
 @dataclass(frozen=True)
 class AugmentParams:
+    """Params `train.augment.*`: the largest shift, rotation and zoom to draw."""
+
     shift_pixels: float = 0.0  # up to this many pixels in x and y
     rotate_degrees: float = 0.0  # up to ± this angle
     scale: float = 0.0  # zoom by a factor in [1 − scale, 1 + scale]

@@ -55,6 +55,8 @@ def _steps(losses: list[float]) -> tuple[str, Sequence[float], list[float]]:
 
 @dataclass(frozen=True)
 class OnlineParams:
+    """Params `online`: the starting w."""
+
     w0: float = 0.5
 
 
@@ -69,6 +71,8 @@ def fit_online(data: Dataset, params: OnlineParams) -> Fit:
 
 @dataclass(frozen=True)
 class NormalEquationParams:
+    """Params `normal_equation`: the outlier to inject and the w range of the loss curve."""
+
     outlier_y: float | None = 2.0  # the tutorial sets the last y to 2.0; null keeps the data clean
     w_min: float = 0.0
     w_max: float = 3.0
@@ -106,6 +110,8 @@ def fit_normal_equation(clean: Dataset, params: NormalEquationParams) -> Fit:
 
 @dataclass(frozen=True)
 class SgdParams:
+    """Params `sgd`: step size and starting w."""
+
     alpha: float = 0.1
     w0: float = 0.1
 
@@ -125,6 +131,8 @@ def fit_sgd(data: Dataset, params: SgdParams) -> Fit:
 
 @dataclass(frozen=True)
 class MinibatchParams:
+    """Params `minibatch`: step size, starting w, batch size and epochs."""
+
     alpha: float = 0.1
     w0: float = 0.1
     batch_size: int = 10
@@ -153,6 +161,8 @@ def fit_minibatch(data: Dataset, params: MinibatchParams) -> Fit:
 
 @dataclass(frozen=True)
 class GdBiasParams:
+    """Params `gd_bias`: step size, starting w and b, and epochs."""
+
     alpha: float = 0.1
     w0: float = 0.1
     b0: float = 0.1
@@ -180,6 +190,8 @@ def fit_gd_bias(data: Dataset, params: GdBiasParams) -> Fit:
 
 @dataclass(frozen=True)
 class SigmoidParams:
+    """Params `sigmoid`: step size, starting w and b, and epochs."""
+
     alpha: float = 0.1
     w0: float = 0.1
     b0: float = 0.1

@@ -14,6 +14,8 @@ METHOD_NAMES = ("online", "normal_equation", "sgd", "minibatch", "gd_bias", "sig
 
 
 class Method(NamedTuple):
+    """A method's params dataclass and its fit function."""
+
     params: type
     fit: Callable[[Dataset, Any], Fit]
 

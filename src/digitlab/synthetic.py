@@ -15,6 +15,8 @@ DATASETS = ("line", "line_reversed", "step", "bumps")
 
 @dataclass(frozen=True)
 class LineParams:
+    """Params `generate.line`: how many points, the slope and the noise band."""
+
     n_samples: int = 100
     slope: float = 1.5
     noise: float = 0.1
@@ -26,6 +28,8 @@ class LineParams:
 
 @dataclass(frozen=True)
 class StepParams:
+    """Params `generate.step`: how many points."""
+
     n_samples: int = 100
 
     def __post_init__(self) -> None:
@@ -34,6 +38,8 @@ class StepParams:
 
 @dataclass(frozen=True)
 class BumpsParams:
+    """Params `generate.bumps`: the fixed x values and their 0/1 labels."""
+
     x: tuple[float, ...]
     label: tuple[int, ...]
 
@@ -46,6 +52,8 @@ class BumpsParams:
 
 @dataclass(frozen=True)
 class GenerateParams:
+    """Params `generate`: the seed and one section per dataset."""
+
     seed: int
     line: LineParams
     step: StepParams

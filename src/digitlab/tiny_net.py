@@ -16,6 +16,8 @@ from digitlab.synthetic import Dataset
 
 @dataclass(frozen=True)
 class TinyNetParams:
+    """Params `tiny_net`: seed, width, SGD settings and how often to log."""
+
     seed: int = 0
     hidden_units: int = 3
     lr: float = 1.0

@@ -18,7 +18,8 @@ from digitlab.model import MLP, Activation, Architecture
 
 @dataclass(frozen=True)
 class TrainParams:
-    # defaults: the tutorial exactly
+    """Params `train`: the defaults are the tutorial exactly; every alternative is opt-in."""
+
     seed: int = 0
     hidden_sizes: tuple[int, ...] = (200, 200, 200)
     activation: Activation = "relu"
