@@ -1,0 +1,28 @@
+"""Figures are built in memory from arrays: what they draw is checked without touching disk."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitlab import classical as c
+from digitlab.plotting import digit_grid, fit_figure
+from digitlab.synthetic import Dataset
+
+
+def test_fit_figure_draws_the_data_and_the_fitted_line(line: Dataset) -> None:
+    """The scatter holds every point, the line follows predict, and the title gives w."""
+    fit = c.fit_online(line, c.OnlineParams())
+    axes = fit_figure(fit, "online").axes[0]
+    assert len(axes.collections[0].get_offsets()) == len(line.x)
+    xs, ys = axes.lines[0].get_data()
+    np.testing.assert_allclose(ys, fit.predict(np.asarray(xs)))
+    assert axes.get_title() == f"online: w={fit.params['w']:.4g}"
+
+
+def test_digit_grid_captions_each_image_and_hides_spare_cells() -> None:
+    """Ten digits in a 4-column grid: 12 cells, 10 captioned images, 2 blank."""
+    images = np.random.default_rng(0).random((10, 28, 28))
+    figure = digit_grid(images, [f"d{i}" for i in range(10)], "title", columns=4)
+    titled = [ax.get_title() for ax in figure.axes if ax.images]
+    assert len(figure.axes) == 12
+    assert titled == [f"d{i}" for i in range(10)]

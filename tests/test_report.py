@@ -1,0 +1,44 @@
+"""The offline report's building blocks: diff tables, CSV reading, self-contained HTML."""
+
+from __future__ import annotations
+
+import re
+
+from digitlab import report
+
+
+def test_diff_rows_follow_dvc_json_and_format_numbers() -> None:
+    """`dvc metrics diff --json` becomes (file, key, old, new, change) rows, sorted."""
+    diff = {"metrics/train.json": {"test_accuracy": {"old": 0.9699, "new": 0.98, "diff": 0.0101},
+                                   "epochs": {"old": 200, "new": 200}}}  # fmt: skip
+    assert report.diff_rows(diff) == [
+        ["metrics/train.json", "epochs", "200", "200", "—"],
+        ["metrics/train.json", "test_accuracy", "0.9699", "0.98", "0.0101"],
+    ]
+
+
+def test_read_table_handles_csv_and_tsv() -> None:
+    """Columns come back by header name, whichever separator the file uses."""
+    assert report.read_table("a,b\n1,2\n3,4\n") == {"a": ["1", "3"], "b": ["2", "4"]}
+    assert report.read_table("a\tb\n1\t2\n") == {"a": ["1"], "b": ["2"]}
+
+
+def test_page_is_self_contained_and_escapes_text() -> None:
+    """Images are inline data URIs, user text is escaped, and no URL is referenced."""
+    png = report.figure_png(
+        report.curves_figure("t", "x", ["y"], {"HEAD": {"x": ["1", "2"], "y": ["3", "4"]}})
+    )
+    table = report.html_table(["k"], [["<b>"]], empty="none")
+    page = report.build_html("a & b", [("plot", report.img(png, "plot")), ("table", table)])
+    assert "&lt;b&gt;" in page
+    assert "a &amp; b" in page
+    assert re.search(r"https?://", page) is None
+    assert page.count("data:image/png;base64,") == 1
+
+
+def test_empty_diff_reads_as_a_sentence() -> None:
+    """A diff with no rows says so instead of drawing an empty table."""
+    assert (
+        report.html_table(["k"], [], empty="No metric changed.")
+        == "<p><em>No metric changed.</em></p>"
+    )
