@@ -91,6 +91,7 @@ def main() -> None:
         p: {k: v for k, v in e.items() if v.get("old") != v.get("new")} for p, e in metrics.items()
     }
     header = ["file", "key", args.rev, "workspace", "change"]
+    plots = plot_sections(args.rev)
     sections = [
         (
             "Metrics that changed",
@@ -100,7 +101,7 @@ def main() -> None:
             "Params that changed",
             report.html_table(header, report.diff_rows(params), "No param changed."),
         ),
-        *plot_sections(args.rev),
+        *plots,
         ("All metrics", report.html_table(header, report.diff_rows(metrics), "No metrics found.")),
     ]
     write_text(args.out, report.build_html(f"digitlab: workspace vs {args.rev}", sections))
@@ -113,10 +114,7 @@ def main() -> None:
         md += ["", "### Params", ""]
         md.append(markdown_diff(*dvc, "params", "diff", args.rev, "--md") or "No param changed.")
         md += ["", "### Plots", ""]
-        md += [
-            f"<details><summary>{title}</summary>{body}</details>"
-            for title, body in plot_sections(args.rev)
-        ]
+        md += [f"<details><summary>{title}</summary>{body}</details>" for title, body in plots]
         write_text(args.summary, "\n".join(md) + "\n")
 
 

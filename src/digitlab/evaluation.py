@@ -28,7 +28,7 @@ def evaluate(
     """Score images (n, 784) against labels (n,) with the training loss `loss_of`."""
     with torch.no_grad():
         scores = model.eval()(images)  # (n, 10)
-        probabilities = model.probabilities(images)  # (n, 10)
+        probabilities = model.to_probabilities(scores)  # (n, 10)
         confidence, predicted = probabilities.max(dim=1)
         metrics = {
             "test_accuracy": (predicted == labels).double().mean().item(),

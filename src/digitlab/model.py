@@ -70,7 +70,10 @@ class MLP(nn.Module):
     @torch.no_grad()
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:
         """(batch, 784) pixels in [0, 1] -> (batch, 10) class probabilities that sum to 1."""
-        scores: torch.Tensor = self.eval()(x)
+        return self.to_probabilities(self.eval()(x))
+
+    def to_probabilities(self, scores: torch.Tensor) -> torch.Tensor:
+        """(batch, 10) scores of this model -> (batch, 10) probabilities that sum to 1."""
         if self.scores_are_logits:
             return torch.softmax(scores, dim=1)
         # MSE against one-hot targets makes the scores estimates of the probabilities

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,8 +119,9 @@ def write_dataset(path: Path, data: Dataset) -> None:
 def read_dataset(path: Path) -> Dataset:
     """Read an `x,y` CSV written by write_dataset; ConfigError if it is missing or malformed."""
     try:
-        header = path.read_text(encoding="utf-8").split("\n", 1)[0]
-        table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+        text = path.read_text(encoding="utf-8")
+        table = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1, ndmin=2)
+        header = text.split("\n", 1)[0]
     except (OSError, ValueError) as err:
         raise ConfigError(
             f"{path}: cannot read dataset ({err}); rerun `dvc repro generate`"
