@@ -5,15 +5,17 @@ from __future__ import annotations
 import torch
 
 from digitlab.config import load_params
-from digitlab.io import write_csv, write_json
+from digitlab.io import save_figure, write_csv, write_json
 from digitlab.mnist import load_split
 from digitlab.model import save_model
+from digitlab.plotting import history_figure
 from digitlab.stage import path_parser, run
 from digitlab.training import MnistData, TrainParams, train
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = path_parser(__doc__, "data", "model", "metrics", "history").parse_args(argv)
+    parser = path_parser(__doc__, "data", "model", "metrics", "history", "curves")
+    args = parser.parse_args(argv)
     params = load_params("train", TrainParams)
     if params.threads:
         torch.set_num_threads(params.threads)
@@ -25,6 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     columns = list(history.rows[0])
     write_csv(args.history, columns, ([row[c] for c in columns] for row in history.rows))
     last = history.rows[-1]
+    title = f"MLP training: {params.epochs} epochs, test accuracy {last['test_accuracy']:.2%}"
+    save_figure(args.curves, history_figure(history.rows, title))
     write_json(
         args.metrics,
         {

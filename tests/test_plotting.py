@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from digitlab import classical as c
-from digitlab.plotting import digit_grid, fit_figure
+from digitlab.plotting import digit_grid, fit_figure, history_figure
 from digitlab.synthetic import Dataset
 
 
@@ -26,3 +26,14 @@ def test_digit_grid_captions_each_image_and_hides_spare_cells() -> None:
     titled = [ax.get_title() for ax in figure.axes if ax.images]
     assert len(figure.axes) == 12
     assert titled == [f"d{i}" for i in range(10)]
+
+
+def test_history_figure_plots_loss_and_both_accuracies() -> None:
+    """Left: loss per epoch on a log axis; right: train and test accuracy in percent."""
+    rows = [{"epoch": e, "train_loss": 1 / e, "train_accuracy": 0.5 + e / 10, "test_accuracy": 0.5}
+            for e in (1, 2, 3)]  # fmt: skip
+    loss_axes, accuracy_axes = history_figure(rows, "t").axes
+    assert loss_axes.get_yscale() == "log"
+    assert list(loss_axes.lines[0].get_ydata()) == [1.0, 0.5, 1 / 3]
+    assert [line.get_label() for line in accuracy_axes.lines[:2]] == ["train", "test"]
+    assert list(accuracy_axes.lines[0].get_ydata()) == [60.0, 70.0, 80.0]

@@ -35,3 +35,26 @@ def digit_grid(images: np.ndarray, captions: list[str], title: str, columns: int
             ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=1)
             ax.set_title(captions[i], fontsize=8)
     return figure
+
+
+def history_figure(rows: list[dict[str, float]], title: str) -> Figure:
+    """Training loss (log scale) and train/test accuracy per epoch, side by side."""
+    figure = Figure(figsize=(9, 3.4), layout="constrained")
+    figure.suptitle(title, fontsize=11)
+    loss_axes, accuracy_axes = figure.subplots(1, 2)
+    epochs = [row["epoch"] for row in rows]
+    loss_axes.plot(epochs, [row["train_loss"] for row in rows], color="tab:red")
+    loss_axes.set_yscale("log")
+    loss_axes.set_xlabel("epoch")
+    loss_axes.set_ylabel("training loss")
+    for key, color in (("train_accuracy", "tab:blue"), ("test_accuracy", "tab:green")):
+        accuracy_axes.plot(
+            epochs, [100 * row[key] for row in rows], color=color, label=key.split("_")[0]
+        )
+    final = rows[-1]["test_accuracy"]
+    accuracy_axes.axhline(100 * final, color="gray", linewidth=0.6, linestyle=":")
+    accuracy_axes.set_ylim(max(0.0, 100 * final - 15), 100)
+    accuracy_axes.set_xlabel("epoch")
+    accuracy_axes.set_ylabel("accuracy (%)")
+    accuracy_axes.legend(loc="lower right", fontsize=8)
+    return figure
