@@ -80,7 +80,7 @@ def test_files_in_common_formats_load(tmp_path: Path, fmt: str) -> None:
     ("content", "message"),
     [
         (None, "blank image: no ink found"),
-        (b"", "not an image"),
+        (b"", "empty file"),
         (b"hello, I am text", "not an image"),
     ],
 )

@@ -24,6 +24,8 @@ class DigitError(ConfigError):
 def load_digit(path: Path) -> np.ndarray:
     """The picture at path as a (28, 28) float32 MNIST-style image; DigitError if it can't be."""
     try:
+        if path.stat().st_size == 0:
+            raise DigitError("empty file")
         with Image.open(path) as image:
             image.load()
             return to_mnist(image)
