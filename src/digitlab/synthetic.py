@@ -11,8 +11,6 @@ import numpy as np
 from digitlab.config import ConfigError, require
 from digitlab.io import write_csv
 
-DATASETS = ("line", "line_reversed", "step", "bumps")
-
 
 @dataclass(frozen=True)
 class LineParams:
