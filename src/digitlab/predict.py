@@ -37,26 +37,21 @@ class Prediction:
 
 def predict_files(model: MLP, paths: list[Path]) -> list[Prediction]:
     """One Prediction per path, in order; a bad file gets an error and the rest go on."""
-    images, results = [], []
+    loaded: list[np.ndarray | str] = []  # the (28, 28) image, or why it could not be read
     for path in paths:
         try:
-            images.append(load_digit(path))
-            results.append(Prediction(str(path)))
+            loaded.append(load_digit(path))
         except DigitError as err:
-            results.append(Prediction(str(path), error=str(err)))
-    good = [r for r in results if r.error is None]
-    if not good:
-        return results
-    batch = torch.from_numpy(np.stack(images)).reshape(len(images), -1)  # (n_ok, 784)
-    probabilities = model.probabilities(batch)  # (n_ok, 10)
-    filled = iter(zip(good, images, probabilities.tolist(), strict=True))
-    out = []
-    for result in results:
-        if result.error is not None:
-            out.append(result)
+            loaded.append(str(err))
+    images = [item for item in loaded if isinstance(item, np.ndarray)]
+    batch = torch.from_numpy(np.stack(images)).reshape(len(images), -1) if images else None
+    probabilities = iter(model.probabilities(batch).tolist() if batch is not None else [])
+    results = []
+    for path, item in zip(paths, loaded, strict=True):
+        if isinstance(item, str):
+            results.append(Prediction(str(path), error=item))
             continue
-        _, image, probs = next(filled)
+        probs = tuple(round(p, 6) for p in next(probabilities))  # (10,)
         label = int(np.argmax(probs))
-        rounded = tuple(round(p, 6) for p in probs)
-        out.append(Prediction(result.file, label, rounded[label], rounded, image))
-    return out
+        results.append(Prediction(str(path), label, probs[label], probs, item))
+    return results
