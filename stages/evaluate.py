@@ -1,50 +1,27 @@
-"""Stage `evaluate`: test-set metrics, a confusion matrix and the most confident mistakes."""
+"""Stage `evaluate`: the test set, used once: metrics, a confusion table, confident mistakes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from digitlab.config import load_params, require
-from digitlab.evaluation import confident_mistakes, evaluate
+from digitlab.config import load_params
+from digitlab.evaluation import EvaluateParams, evaluate, mistakes_figure
 from digitlab.io import save_figure, write_csv, write_json
 from digitlab.mnist import load_split
 from digitlab.model import load_model
-from digitlab.plotting import digit_grid
 from digitlab.stage import path_parser, run
-from digitlab.training import TrainParams, loss_function
-
-
-@dataclass(frozen=True)
-class EvaluateParams:
-    mistakes: int = 32  # how many confident mistakes to draw
-
-    def __post_init__(self) -> None:
-        require(self.mistakes >= 1, "mistakes", self.mistakes, "an integer >= 1")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = path_parser(__doc__, "data", "model", "metrics", "confusion", "mistakes")
     args = parser.parse_args(argv)
     params = load_params("evaluate", EvaluateParams)
-    loss_of = loss_function(load_params("train", TrainParams))
-    model, _ = load_model(args.model)
+    model, spec = load_model(args.model)  # the model card, not params.yaml, says how to score
     images, labels = load_split(args.data, train=False)
 
-    result = evaluate(model, images, labels, loss_of)
+    result = evaluate(model, spec, images, labels)
 
     write_json(args.metrics, result.metrics)
-    pairs = zip(labels.tolist(), result.predicted.tolist(), strict=True)
-    write_csv(args.confusion, ["actual", "predicted"], pairs)
-    worst = confident_mistakes(result, labels, params.mistakes)
-    captions = [
-        f"true {labels[i]} → {result.predicted[i]}\n{result.confidence[i]:.0%}"
-        for i in worst.tolist()
-    ]
-    n_wrong = int((result.predicted != labels).sum())
-    title = f"The {len(worst)} most confident test mistakes (of {n_wrong})"
-    save_figure(
-        args.mistakes, digit_grid(images[worst].reshape(-1, 28, 28).numpy(), captions, title)
-    )
+    write_csv(args.confusion, ["actual", "predicted"], result.confusion_rows())
+    save_figure(args.mistakes, mistakes_figure(result, images, params.mistakes))
 
 
 if __name__ == "__main__":

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 from digitlab.classical import summarize
 from digitlab.config import load_params
+from digitlab.fitplot import fit_figure
 from digitlab.io import save_figure, write_csv, write_json
 from digitlab.methods import get_method
-from digitlab.plotting import fit_figure
 from digitlab.stage import path_parser, run
 from digitlab.synthetic import read_dataset
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = path_parser(__doc__, "data", "metrics", "loss", "figure")
-    parser.add_argument("--method", required=True)
+    parser.add_argument("--method", required=True, help="a method of digitlab.methods.METHODS")
     args = parser.parse_args(argv)
-
     method = get_method(args.method)
     params = load_params(args.method, method.params)
     data = read_dataset(args.data)
+
     fit = method.fit(data, params)
 
     write_json(args.metrics, summarize(fit))
     x_label, xs, losses = fit.curve
     write_csv(args.loss, [x_label, "loss"], zip(xs, losses, strict=True))
-    save_figure(args.figure, fit_figure(fit, args.method))
+    title = f"{args.method}: {fit.caption()}" if fit.caption() else args.method
+    figure = fit_figure(data.x, data.y, fit.predict, title, classifier=fit.classifier)
+    save_figure(args.figure, figure)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""Stage `train`: fit the MLP to MNIST; write the model, its metrics and per-epoch curves."""
+"""Stage `train`: fit the MLP to MNIST's training set; write the model, its card and curves."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 import torch
 
@@ -10,7 +12,7 @@ from digitlab.mnist import load_split
 from digitlab.model import save_model
 from digitlab.plotting import history_figure
 from digitlab.stage import path_parser, run
-from digitlab.training import MnistData, TrainParams, train
+from digitlab.training import TrainParams, train
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,26 +21,16 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params("train", TrainParams)
     if params.threads:
         torch.set_num_threads(params.threads)
-    data = MnistData(*load_split(args.data, train=True), *load_split(args.data, train=False))
+    images, labels = load_split(args.data, train=True)  # the test set is evaluate's alone
 
-    model, history = train(params, data, log=lambda line: print(line, flush=True))
+    model, history = train(params, images, labels, log=lambda line: print(line, flush=True))
 
-    save_model(model, params.arch, args.model)
+    save_model(model, params.spec, args.model, trained_with=asdict(params))
+    write_json(args.metrics, history.summary())
     columns = list(history.rows[0])
     write_csv(args.history, columns, ([row[c] for c in columns] for row in history.rows))
-    last = history.rows[-1]
-    title = f"MLP training: {params.epochs} epochs, test accuracy {last['test_accuracy']:.2%}"
+    title = f"MLP training: {params.epochs} epochs, {history.caption()}"
     save_figure(args.curves, history_figure(history.rows, title))
-    write_json(
-        args.metrics,
-        {
-            "train_loss": last["train_loss"],
-            "train_accuracy": last["train_accuracy"],
-            "test_accuracy": last["test_accuracy"],
-            "epochs": params.epochs,
-            "train_seconds": round(history.seconds, 2),
-        },
-    )
 
 
 if __name__ == "__main__":

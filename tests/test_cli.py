@@ -12,12 +12,12 @@ import torch
 from PIL import Image, ImageDraw
 
 from digitlab.cli import main
-from digitlab.model import MLP, Architecture, save_model
+from digitlab.model import MLP, ModelSpec, save_model
 
 
 @pytest.fixture
 def model_path(tmp_path: Path) -> Path:
-    arch = Architecture(hidden_sizes=(16,))
+    arch = ModelSpec(hidden_sizes=(16,))
     path = tmp_path / "mlp.pt"
     save_model(MLP(arch, torch.Generator().manual_seed(0)), arch, path)
     return path

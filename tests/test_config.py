@@ -10,9 +10,14 @@ import pytest
 import yaml
 
 from digitlab.classical import GdBiasParams, NormalEquationParams
-from digitlab.config import ConfigError, from_dict, load_params
-from digitlab.methods import METHOD_NAMES, get_method
+from digitlab.config import from_dict, load_params
+from digitlab.errors import ConfigError
+from digitlab.evaluation import EvaluateParams
+from digitlab.methods import METHODS, get_method
+from digitlab.mnist import DownloadParams
+from digitlab.predict import PredictParams
 from digitlab.synthetic import GenerateParams
+from digitlab.training import TrainParams
 from tests.conftest import ROOT
 
 
@@ -63,11 +68,33 @@ def test_unknown_method_lists_the_known_ones() -> None:
         get_method("newton")
 
 
-def test_committed_params_are_valid() -> None:
+SECTIONS: dict[str, type] = {
+    "generate": GenerateParams,
+    **{name: method.params for name, method in METHODS.items()},
+    "download": DownloadParams,
+    "train": TrainParams,
+    "evaluate": EvaluateParams,
+    "predict": PredictParams,
+}
+
+
+def test_every_params_section_has_a_library_dataclass() -> None:
+    """params.yaml has exactly the sections the library knows how to load."""
+    assert set(yaml.safe_load((ROOT / "params.yaml").read_text())) == set(SECTIONS)
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_committed_params_are_valid(section: str) -> None:
     """Every section of params.yaml loads into its dataclass."""
-    load_params("generate", GenerateParams, ROOT / "params.yaml")
-    for name in METHOD_NAMES:
-        load_params(name, get_method(name).params, ROOT / "params.yaml")
+    load_params(section, SECTIONS[section], ROOT / "params.yaml")
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_every_section_rejects_an_unknown_key(section: str) -> None:
+    """A typo in any section fails naming section.key, before a stage does any work."""
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())[section]
+    with pytest.raises(ConfigError, match=rf"^{section}\.typo: got 1, expected one of the known"):
+        from_dict(SECTIONS[section], {**raw, "typo": 1}, where=section)
 
 
 def _run_fit(cwd: Path, method: str, data: str) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digitlab.digits import DigitError, load_digit, to_mnist
+from digitlab.digits import load_digit, to_mnist
+from digitlab.errors import ImageError
 
 
 def _seven(width: int = 300, height: int = 500, ink: int = 255, paper: int = 0) -> Image.Image:
@@ -93,11 +94,11 @@ def test_unusable_files_raise_one_clear_error(
         Image.new("RGB", (64, 64), (255, 255, 255)).save(path)
     else:
         path.write_bytes(content)
-    with pytest.raises(DigitError, match=message):
+    with pytest.raises(ImageError, match=message):
         load_digit(path)
 
 
 def test_missing_file_is_reported() -> None:
     """A path that does not exist is an error for that file."""
-    with pytest.raises(DigitError, match="file not found"):
+    with pytest.raises(ImageError, match="file not found"):
         load_digit(Path("/no/such/digit.png"))

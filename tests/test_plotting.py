@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from digitlab import classical as c
-from digitlab.plotting import digit_grid, fit_figure, history_figure
+from digitlab.fitplot import fit_figure
+from digitlab.plotting import digit_grid, history_figure
 from digitlab.synthetic import Dataset
 
 
 def test_fit_figure_draws_the_data_and_the_fitted_line(line: Dataset) -> None:
     """The scatter holds every point, the line follows predict, and the title gives w."""
     fit = c.fit_online(line, c.OnlineParams())
-    axes = fit_figure(fit, "online").axes[0]
+    title = f"online: {fit.caption()}"
+    axes = fit_figure(line.x, line.y, fit.predict, title, classifier=False).axes[0]
     assert len(axes.collections[0].get_offsets()) == len(line.x)
     xs, ys = axes.lines[0].get_data()
     np.testing.assert_allclose(ys, fit.predict(np.asarray(xs)))
@@ -29,11 +31,11 @@ def test_digit_grid_captions_each_image_and_hides_spare_cells() -> None:
 
 
 def test_history_figure_plots_loss_and_both_accuracies() -> None:
-    """Left: loss per epoch on a log axis; right: train and test accuracy in percent."""
-    rows = [{"epoch": e, "train_loss": 1 / e, "train_accuracy": 0.5 + e / 10, "test_accuracy": 0.5}
+    """Left: loss per epoch on a log axis; right: train and validation accuracy in percent."""
+    rows = [{"epoch": e, "train_loss": 1 / e, "train_accuracy": 0.5 + e / 10, "val_accuracy": 0.5}
             for e in (1, 2, 3)]  # fmt: skip
     loss_axes, accuracy_axes = history_figure(rows, "t").axes
     assert loss_axes.get_yscale() == "log"
     assert list(loss_axes.lines[0].get_ydata()) == [1.0, 0.5, 1 / 3]
-    assert [line.get_label() for line in accuracy_axes.lines[:2]] == ["train", "test"]
+    assert [line.get_label() for line in accuracy_axes.lines[:2]] == ["train", "validation"]
     assert list(accuracy_axes.lines[0].get_ydata()) == [60.0, 70.0, 80.0]

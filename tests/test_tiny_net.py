@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from digitlab.classical import summarize
+from digitlab.classical import TinyNetParams, summarize
 from digitlab.nets import TinyNet
 from digitlab.synthetic import Dataset
-from digitlab.tiny_net import TinyNetParams, fit_tiny_net
+from digitlab.tiny_net import fit_tiny_net
 
 
 class _Reshuffle(torch.utils.data.Sampler[int]):

@@ -1,4 +1,4 @@
-"""Training on a tiny synthetic MNIST: it learns, it is deterministic, and it refuses NaN."""
+"""Training on a tiny synthetic MNIST: it learns, it is seeded, it holds out, it refuses NaN."""
 
 from __future__ import annotations
 
@@ -7,17 +7,26 @@ from pathlib import Path
 import pytest
 import torch
 
-from digitlab.config import ConfigError, from_dict
+from digitlab.config import from_dict, load_params
+from digitlab.errors import ConfigError, DivergedError
 from digitlab.mnist import load_split
-from digitlab.training import DivergedError, MnistData, TrainParams, train
+from digitlab.training import TrainParams, accuracy, hold_out, run_epoch, train
+from tests.conftest import ROOT
 from tests.fakes import write_fake_mnist
+
+Data = tuple[torch.Tensor, torch.Tensor]
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> MnistData:
-    """300 train and 100 test fake digits, read back through torchvision."""
-    root = write_fake_mnist(tmp_path_factory.mktemp("mnist"))
-    return MnistData(*load_split(root, train=True), *load_split(root, train=False))
+def data(tmp_path_factory: pytest.TempPathFactory) -> Data:
+    """300 fake training digits, read back through torchvision."""
+    return load_split(write_fake_mnist(tmp_path_factory.mktemp("mnist")), train=True)
+
+
+@pytest.fixture(scope="module")
+def test_data(tmp_path_factory: pytest.TempPathFactory) -> Data:
+    """100 fake test digits drawn apart from the training ones."""
+    return load_split(write_fake_mnist(tmp_path_factory.mktemp("mnist")), train=False)
 
 
 def _small(**overrides: object) -> TrainParams:
@@ -25,12 +34,21 @@ def _small(**overrides: object) -> TrainParams:
     return from_dict(TrainParams, {**base, **overrides}, where="train")
 
 
-def test_loss_falls_and_the_digits_are_learned(data: MnistData) -> None:
-    """A few epochs of the tutorial's recipe lower the loss and classify the fake digits."""
-    _, history = train(_small(epochs=30), data, log=lambda _: None)
-    losses = [row["train_loss"] for row in history.rows]
-    assert losses[-1] < losses[0] * 0.8
-    assert history.rows[-1]["test_accuracy"] >= 0.9
+def _quiet(params: TrainParams, data: Data) -> tuple[torch.nn.Module, list[dict[str, float]]]:
+    model, history = train(params, *data, log=lambda _: None)
+    return model, history.rows
+
+
+# Dropout, augmentation and the one-cycle schedule: every source of randomness at once.
+RANDOM = {"dropout": 0.3, "schedule": "onecycle", "optimizer": "adamw", "lr": 0.01,
+          "augment": {"shift_pixels": 2, "rotate_degrees": 10, "scale": 0.1}}  # fmt: skip
+
+
+def test_loss_falls_and_the_digits_are_learned(data: Data, test_data: Data) -> None:
+    """A few epochs of the tutorial's recipe lower the loss and classify unseen fake digits."""
+    model, rows = _quiet(_small(epochs=30), data)
+    assert rows[-1]["train_loss"] < rows[0]["train_loss"] * 0.8
+    assert accuracy(model, *test_data) >= 0.9
 
 
 @pytest.mark.parametrize("overrides", [
@@ -38,58 +56,126 @@ def test_loss_falls_and_the_digits_are_learned(data: MnistData) -> None:
     {"optimizer": "sgd", "momentum": 0.9, "lr": 0.1, "schedule": "onecycle", "normalize": True},
     {"optimizer": "adam", "lr": 0.01, "label_smoothing": 0.1, "dropout": 0.2, "activation": "gelu"},
 ])  # fmt: skip
-def test_every_selectable_option_trains(data: MnistData, overrides: dict[str, object]) -> None:
+def test_every_selectable_option_trains(
+    data: Data, test_data: Data, overrides: dict[str, object]
+) -> None:
     """Each loss, optimizer and schedule runs and still learns the fake digits."""
-    _, history = train(_small(epochs=15, **overrides), data, log=lambda _: None)
-    assert history.rows[-1]["test_accuracy"] >= 0.8
+    model, _ = _quiet(_small(epochs=15, **overrides), data)
+    assert accuracy(model, *test_data) >= 0.8
 
 
-def test_same_params_give_identical_history(data: MnistData) -> None:
-    """Two runs with one seed produce the same losses and accuracies, whatever the global RNG."""
+def test_same_params_give_bit_identical_weights_with_every_random_draw_on(data: Data) -> None:
+    """Dropout, augmentation and shuffling follow train.seed alone, not the global RNG."""
     torch.manual_seed(1)
-    first = train(_small(epochs=3), data, log=lambda _: None)[1].rows
+    first, _ = _quiet(_small(epochs=3, **RANDOM), data)
     torch.manual_seed(2)
-    assert train(_small(epochs=3), data, log=lambda _: None)[1].rows == first
+    second, _ = _quiet(_small(epochs=3, **RANDOM), data)
+    for (name, a), b in zip(first.state_dict().items(), second.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
 
 
-def test_huge_learning_rate_trips_the_nan_guard(data: MnistData) -> None:
+def test_another_seed_gives_other_weights(data: Data) -> None:
+    """train.seed reaches the draws: a different seed trains a different model."""
+    first, _ = _quiet(_small(epochs=2, seed=0, **RANDOM), data)
+    second, _ = _quiet(_small(epochs=2, seed=1, **RANDOM), data)
+    assert not torch.equal(first.state_dict()["fc1.weight"], second.state_dict()["fc1.weight"])
+
+
+def test_training_leaves_the_global_rng_as_it_found_it(data: Data) -> None:
+    """Library code changes no global state: torch's generator is where it was."""
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    _quiet(_small(epochs=2, **RANDOM), data)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_validation_is_the_last_images_and_never_trained_on(data: Data) -> None:
+    """hold_out splits off the last N; train reports accuracy on exactly those."""
+    images, labels = data
+    (train_x, train_y), (val_x, val_y) = hold_out(images, labels, 100)
+    assert torch.equal(torch.cat([train_x, val_x]), images)
+    assert torch.equal(torch.cat([train_y, val_y]), labels)
+    assert len(val_x) == 100
+    lines: list[str] = []
+    model, history = train(_small(validation=100), images, labels, log=lines.append)
+    assert "200 images, 100 held out for validation" in lines[0]
+    assert history.rows[-1]["val_accuracy"] == accuracy(model, val_x, val_y)
+    assert history.summary()["val_accuracy"] == history.rows[-1]["val_accuracy"]
+
+
+def test_without_validation_no_val_metric_is_made_up(data: Data) -> None:
+    """validation: 0 (the tutorial's config) trains on everything and reports train numbers."""
+    _, history = train(_small(epochs=2), *data, log=lambda _: None)
+    assert set(history.summary()) == {"train_loss", "train_accuracy", "epochs", "train_seconds"}
+    assert history.caption().startswith("training accuracy")
+
+
+def test_holding_out_everything_is_a_config_error(data: Data) -> None:
+    """A validation split as large as the data names train.validation."""
+    with pytest.raises(ConfigError, match=r"train\.validation: got 300, expected fewer than"):
+        train(_small(validation=300), *data, log=lambda _: None)
+
+
+def test_each_epoch_visits_every_image_once_in_a_fresh_order() -> None:
+    """run_epoch shuffles by torch.randperm from the generator, anew every epoch."""
+    images = torch.arange(20, dtype=torch.float32).unsqueeze(1).repeat(1, 784)  # (20, 784)
+    labels = torch.arange(20)
+    seen: list[list[int]] = [[], []]
+
+    def record(epoch: int):  # type: ignore[no-untyped-def]
+        def step(inputs: torch.Tensor, batch_labels: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            seen[epoch] += batch_labels.tolist()
+            assert torch.equal(inputs[:, 0].long(), batch_labels)  # rows travel with labels
+            return torch.zeros(len(inputs), 10), torch.zeros(())
+
+        return step
+
+    generator = torch.Generator().manual_seed(9)
+    oracle = torch.Generator().manual_seed(9)
+    for epoch in (0, 1):
+        run_epoch(record(epoch), images, labels, _small(batch_size=6), generator)
+        assert seen[epoch] == torch.randperm(20, generator=oracle).tolist()
+    assert sorted(seen[0]) == sorted(seen[1]) == list(range(20))
+    assert seen[0] != seen[1]
+
+
+def test_huge_learning_rate_trips_the_nan_guard(data: Data) -> None:
     """The loss blowing up stops training with the epoch and a hint to lower lr."""
     with pytest.raises(DivergedError, match=r"at epoch \d+; lower train.lr \(now 1e\+06\)"):
-        train(_small(lr=1e6), data, log=lambda _: None)
+        train(_small(lr=1e6), *data, log=lambda _: None)
 
 
-def test_progress_is_logged(data: MnistData) -> None:
+def test_progress_is_logged(data: Data) -> None:
     """A line goes out for the first epoch, every log_every epochs, and the last."""
     lines: list[str] = []
-    train(_small(epochs=5, log_every=2), data, log=lines.append)
+    train(_small(epochs=5, log_every=2), *data, log=lines.append)
     assert [line.split("/")[0].split()[-1] for line in lines[1:]] == ["1", "2", "4", "5"]
 
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("lr", 0), ("epochs", 0), ("momentum", 1.0), ("optimizer", "rmsprop"), ("hidden_sizes", [0])],
-)
+    [("lr", 0), ("epochs", 0), ("momentum", 1.0), ("optimizer", "rmsprop"), ("hidden_sizes", [0]),
+     ("validation", -1)],
+)  # fmt: skip
 def test_bad_train_params_are_rejected(key: str, value: object) -> None:
     """Each bad value is caught before training, naming train.<key>."""
     with pytest.raises(ConfigError, match=rf"train\.{key}"):
         from_dict(TrainParams, {key: value}, where="train")
 
 
-def test_cuda_request_without_cuda_is_a_clear_error(data: MnistData) -> None:
+def test_cuda_request_without_cuda_is_a_clear_error(data: Data) -> None:
     """Asking for CUDA where there is none says so instead of crashing inside torch."""
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
     with pytest.raises(ConfigError, match="no CUDA device"):
-        train(_small(device="cuda"), data, log=lambda _: None)
+        train(_small(device="cuda"), *data, log=lambda _: None)
 
 
 def test_default_params_are_the_tutorials() -> None:
     """The committed train section is 784-200-200-200-10, MSE, SGD lr 1, batch 6000, 200 epochs."""
-    from digitlab.config import load_params
-    from tests.conftest import ROOT
-
     params = load_params("train", TrainParams, Path(ROOT / "params.yaml"))
     assert (params.hidden_sizes, params.activation, params.loss, params.optimizer) == (
         (200, 200, 200), "relu", "mse", "sgd")  # fmt: skip
     assert (params.lr, params.momentum, params.batch_size, params.epochs) == (1.0, 0.0, 6000, 200)
     assert (params.normalize, params.schedule, params.label_smoothing) == (False, "none", 0.0)
+    assert (params.dropout, params.validation) == (0.0, 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import json
 import os
 import re
@@ -9,10 +11,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from digitlab.methods import METHODS
+from digitlab.training import TrainParams
 from tests.conftest import ROOT
 
 DVC_YAML = yaml.safe_load((ROOT / "dvc.yaml").read_text())
@@ -53,6 +58,75 @@ def test_metrics_files_are_named_after_their_stage_or_method() -> None:
                 "metrics/classical/${key}.json" if "foreach" in stage else f"metrics/{name}.json"
             )
             assert path == expected
+
+
+def _imports(path: Path) -> set[str]:
+    """src/digitlab files that `path` imports, at top level or inside functions."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "digitlab":
+            found |= {f"digitlab.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("digitlab."):
+            found.add(str(node.module))
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("digitlab.")}
+    return {f"src/digitlab/{name.split('.', 1)[1]}.py" for name in found}
+
+
+def import_closure(script: Path) -> set[str]:
+    """The stage script and every src/digitlab file it imports, directly or not."""
+    closure, todo = set(), _imports(script)
+    while todo:
+        module = todo.pop()
+        if module not in closure:
+            closure.add(module)
+            todo |= _imports(ROOT / module)
+    package = {"src/digitlab/__init__.py"} if closure else set()  # runs on any import
+    return {str(script.relative_to(ROOT)), *closure, *package}
+
+
+def dep_problems(name: str, stage: dict[str, Any]) -> list[str]:
+    """What a stage's code deps lack or list in surplus, against its import closure."""
+    declared = {d for d in stage.get("do", stage)["deps"] if d.startswith(("src/", "stages/"))}
+    needed = import_closure(ROOT / "stages" / f"{name}.py")
+    return [f"{name}: missing dep {path}" for path in sorted(needed - declared)] + [
+        f"{name}: surplus dep {path}" for path in sorted(declared - needed)
+    ]
+
+
+def test_declared_deps_are_each_stages_import_closure() -> None:
+    """dvc.yaml lists exactly the script and the src/digitlab modules each stage imports."""
+    problems = [p for name, stage in DVC_YAML["stages"].items() for p in dep_problems(name, stage)]
+    assert problems == []
+
+
+def test_the_deps_check_catches_a_missing_import() -> None:
+    """A stage definition without one of its imports is reported, naming stage and file."""
+    evaluate = DVC_YAML["stages"]["evaluate"]
+    broken = {**evaluate, "deps": [d for d in evaluate["deps"] if d != "src/digitlab/nets.py"]}
+    assert dep_problems("evaluate", broken) == ["evaluate: missing dep src/digitlab/nets.py"]
+    surplus = {**evaluate, "deps": [*evaluate["deps"], "src/digitlab/classical.py"]}
+    assert dep_problems("evaluate", surplus) == ["evaluate: surplus dep src/digitlab/classical.py"]
+
+
+def test_line_fits_and_the_mlp_do_not_share_modules_they_should_not() -> None:
+    """Editing a line fit never retrains the MLP, and MNIST code never reruns the fits."""
+    train = import_closure(ROOT / "stages/train.py")
+    fit = import_closure(ROOT / "stages/fit.py")
+    assert not {"src/digitlab/classical.py", "src/digitlab/synthetic.py"} & train
+    assert not {"src/digitlab/training.py", "src/digitlab/mnist.py"} & fit
+
+
+def test_train_depends_on_every_key_that_can_change_its_outputs() -> None:
+    """train's params are TrainParams' fields by key, all but log_every."""
+    keys = {f"train.{f.name}" for f in dataclasses.fields(TrainParams)} - {"train.log_every"}
+    assert set(DVC_YAML["stages"]["train"]["params"]) == keys
+
+
+def test_fit_stages_are_the_method_registry() -> None:
+    """dvc.yaml's foreach maps exactly the registered methods to their datasets."""
+    assert DVC_YAML["stages"]["fit"]["foreach"] == {n: m.dataset for n, m in METHODS.items()}
+    assert set(METHODS) < set(PARAMS)
 
 
 def test_no_param_is_named_like_a_key_dvc_ignores() -> None:

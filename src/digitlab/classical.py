@@ -27,6 +27,13 @@ class Fit:
     predict: Callable[[np.ndarray], np.ndarray]
     classifier: bool = False
 
+    def caption(self) -> str:
+        """The fitted w and b (and w_clean) for a figure's title, e.g. 'w=1.53, b=0.1'."""
+        return ", ".join(f"{k}={v:.4g}" for k, v in self.params.items() if k in _SHOWN)
+
+
+_SHOWN = ("w", "b", "w_clean")
+
 
 def mse(prediction: np.ndarray, y: np.ndarray) -> float:
     """Mean squared error of two (n,) arrays."""
@@ -227,6 +234,28 @@ def fit_sigmoid(data: Dataset, params: SigmoidParams) -> Fit:
         return sigmoid(w * x + b)
 
     return Fit({"w": w, "b": b}, data, _steps(losses), predict, classifier=True)
+
+
+# --- 3b. The tiny PyTorch net: its params here, its torch fit in tiny_net.py -----
+
+
+@dataclass(frozen=True)
+class TinyNetParams:
+    """Params `tiny_net`: seed, width, SGD settings and how often to log (fit in tiny_net.py)."""
+
+    seed: int = 0
+    hidden_units: int = 3
+    lr: float = 1.0
+    batch_size: int = 8
+    epochs: int = 20000
+    log_every: int = 100  # epochs between points of the loss curve
+
+    def __post_init__(self) -> None:
+        require(self.hidden_units >= 1, "hidden_units", self.hidden_units, "an integer >= 1")
+        require(self.lr > 0, "lr", self.lr, "a number > 0")
+        require(self.batch_size >= 1, "batch_size", self.batch_size, "an integer >= 1")
+        require(self.epochs >= 1, "epochs", self.epochs, "an integer >= 1")
+        require(self.log_every >= 1, "log_every", self.log_every, "an integer >= 1")
 
 
 def summarize(fit: Fit) -> dict[str, float]:

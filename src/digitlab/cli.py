@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from digitlab.config import ConfigError
+from digitlab.errors import UserError
 from digitlab.model import load_model
 from digitlab.predict import predict_files
 
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         model, _ = load_model(args.model)
-    except ConfigError as err:
+    except UserError as err:
         print(f"digitlab: error: {err}", file=sys.stderr)
         return 2
     results = predict_files(model, args.images)

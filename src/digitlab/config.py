@@ -14,11 +14,9 @@ from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 import yaml
 
+from digitlab.errors import ConfigError
+
 T = TypeVar("T")
-
-
-class ConfigError(Exception):
-    """A mistake the user can fix: a bad param, a bad file, an unreachable source."""
 
 
 def require(ok: bool, key: str, value: object, allowed: str) -> None:

@@ -7,34 +7,56 @@ centre. Doing the same to any picture is what lets the MLP read it.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from digitlab.config import ConfigError
+from digitlab.errors import ImageError
 
 BOX, SIDE = 20, 28
-
-
-class DigitError(ConfigError):
-    """A file that cannot be read as a picture of a digit."""
+# Far below PIL's own bomb limit (about 179 million pixels): a 16000×16000 PNG of a
+# few kilobytes would otherwise take gigabytes to decode. A 12-megapixel photo fits.
+MAX_PIXELS = 25_000_000
 
 
 def load_digit(path: Path) -> np.ndarray:
-    """The picture at path as a (28, 28) float32 MNIST-style image; DigitError if it can't be."""
+    """The picture at path as a (28, 28) float32 MNIST-style image; ImageError if it can't be."""
     try:
-        if path.stat().st_size == 0:
-            raise DigitError("empty file")
-        with Image.open(path) as image:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImageError("file not found") from None
+    except OSError as err:
+        raise ImageError(f"cannot read the file ({err.strerror or err})") from None
+    return read_digit(data)
+
+
+def read_digit(data: bytes) -> np.ndarray:
+    """Image bytes (PNG, JPEG, ...) as a (28, 28) float32 MNIST-style image, or ImageError.
+
+    The one preprocessing path: the CLI, the predict stage and the server all come here.
+    """
+    if not data:
+        raise ImageError("empty file")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ImageError(_too_big(width, height))
             image.load()
             return to_mnist(image)
-    except FileNotFoundError:
-        raise DigitError("file not found") from None
     except UnidentifiedImageError:
-        raise DigitError("not an image PIL can read (PNG, JPEG, BMP, ...)") from None
-    except OSError as err:
-        raise DigitError(f"cannot read the file ({' '.join(str(err).split())})") from None
+        raise ImageError("not an image PIL can read (PNG, JPEG, BMP, ...)") from None
+    except Image.DecompressionBombError:  # not an OSError: PIL's own guard, before ours
+        raise ImageError(_too_big()) from None
+    except (OSError, ValueError, SyntaxError) as err:  # truncated or malformed image data
+        raise ImageError(f"cannot decode the image ({' '.join(str(err).split())})") from None
+
+
+def _too_big(width: int = 0, height: int = 0) -> str:
+    shown = f"{width}×{height} pixels" if width else "the image"
+    return f"{shown} is over the limit of {MAX_PIXELS:,} pixels; scale it down first"
 
 
 def to_mnist(image: Image.Image) -> np.ndarray:
@@ -53,7 +75,7 @@ def to_mnist(image: Image.Image) -> np.ndarray:
 
 
 def ink_map(image: Image.Image) -> np.ndarray:
-    """(h, w) float ink in [0, 1]: 1 where the stroke is; DigitError if there is none."""
+    """(h, w) float ink in [0, 1]: 1 where the stroke is; ImageError if there is none."""
     gray = np.asarray(image.convert("L"), dtype=np.float64) / 255
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         alpha = np.asarray(image.convert("RGBA").getchannel("A"), dtype=np.float64) / 255
@@ -67,7 +89,7 @@ def ink_map(image: Image.Image) -> np.ndarray:
         gray, border = 1 - gray, 1 - border
     ink = np.clip(gray - np.median(border), 0, 1)
     if ink.max() < 0.15:
-        raise DigitError("blank image: no ink found")
+        raise ImageError("blank image: no ink found")
     return np.asarray(ink / ink.max())
 
 

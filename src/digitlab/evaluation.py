@@ -1,47 +1,70 @@
-"""Test-set evaluation: accuracy overall and per class, loss, and the confident mistakes."""
+"""Test-set evaluation, run once on the final model: accuracy, loss, confusion, mistakes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+from matplotlib.figure import Figure
 
-from digitlab.model import MLP
+from digitlab.config import require
+from digitlab.model import MLP, ModelSpec, loss_function
+from digitlab.plotting import digit_grid
+
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    """Params `evaluate`: how many confident mistakes plots/misclassified.png shows."""
+
+    mistakes: int = 32
+
+    def __post_init__(self) -> None:
+        require(self.mistakes >= 1, "mistakes", self.mistakes, "an integer >= 1")
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Predictions (n,), their confidences (n,) and the summary metrics."""
+    """Labels (n,), predictions (n,), their confidences (n,) and the summary metrics."""
 
+    labels: torch.Tensor
     predicted: torch.Tensor
     confidence: torch.Tensor
     metrics: dict[str, float]
 
+    def confusion_rows(self) -> list[tuple[int, int]]:
+        """(actual, predicted) for every image: the data of DVC's confusion plot."""
+        return list(zip(self.labels.tolist(), self.predicted.tolist(), strict=True))
 
-def evaluate(
-    model: MLP,
-    images: torch.Tensor,
-    labels: torch.Tensor,
-    loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-) -> Evaluation:
-    """Score images (n, 784) against labels (n,) with the training loss `loss_of`."""
+    def confident_mistakes(self, count: int) -> torch.Tensor:
+        """Indices of up to `count` wrong predictions, most confident first."""
+        wrong = torch.nonzero(self.predicted != self.labels).squeeze(1)  # (n_wrong,)
+        order = torch.argsort(self.confidence[wrong], descending=True, stable=True)
+        return wrong[order[:count]]
+
+
+def evaluate(model: MLP, spec: ModelSpec, images: torch.Tensor, labels: torch.Tensor) -> Evaluation:
+    """Score images (n, 784) against labels (n,), with the loss the model was trained with."""
     with torch.no_grad():
         scores = model.eval()(images)  # (n, 10)
         probabilities = model.to_probabilities(scores)  # (n, 10)
-        confidence, predicted = probabilities.max(dim=1)
+        confidence, predicted = probabilities.max(dim=1)  # (n,), (n,)
         metrics = {
             "test_accuracy": (predicted == labels).double().mean().item(),
-            "test_loss": loss_of(scores, labels).item(),
+            "test_loss": loss_function(spec)(scores, labels).item(),
         }
     for digit in range(10):
         mask = labels == digit
         metrics[f"accuracy_class_{digit}"] = (predicted[mask] == digit).double().mean().item()
-    return Evaluation(predicted, confidence, metrics)
+    return Evaluation(labels, predicted, confidence, metrics)
 
 
-def confident_mistakes(evaluation: Evaluation, labels: torch.Tensor, count: int) -> torch.Tensor:
-    """Indices of up to `count` wrong predictions, most confident first."""
-    wrong = torch.nonzero(evaluation.predicted != labels).squeeze(1)  # (n_wrong,)
-    order = torch.argsort(evaluation.confidence[wrong], descending=True, stable=True)
-    return wrong[order[:count]]
+def mistakes_figure(evaluation: Evaluation, images: torch.Tensor, count: int) -> Figure:
+    """The `count` most confident mistakes among images (n, 784), captioned truth → guess."""
+    worst = evaluation.confident_mistakes(count).tolist()
+    captions = [
+        f"true {evaluation.labels[i]} → {evaluation.predicted[i]}\n{evaluation.confidence[i]:.0%}"
+        for i in worst
+    ]
+    n_wrong = int((evaluation.predicted != evaluation.labels).sum())
+    title = f"The {len(worst)} most confident test mistakes (of {n_wrong})"
+    return digit_grid(images[worst].reshape(-1, 28, 28).numpy(), captions, title)

@@ -36,10 +36,15 @@ def _umask() -> int:
     return mask
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write `data`, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
 def write_text(path: Path, text: str) -> None:
     """Write `text` with \\n line endings, atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(text.encode("utf-8"))
+    write_bytes(path, text.encode("utf-8"))
 
 
 def write_with(path: Path, write: Callable[[IO[bytes]], Any]) -> None:

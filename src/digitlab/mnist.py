@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitlab.config import ConfigError, require
+from digitlab.config import require
+from digitlab.errors import DataError, DownloadError
 
 # The official MD5s of the four uncompressed IDX files.
 OFFICIAL_MD5 = {
@@ -64,7 +65,7 @@ class SourceError(Exception):
 def download(params: DownloadParams, root: Path, log: Callable[[str], None] = print) -> str:
     """Fill root/MNIST/raw from the first working source; return its name.
 
-    ConfigError, naming every source tried and why it failed, if none worked.
+    DownloadError, naming every source tried and why it failed, if none worked.
     """
     failures = []
     for source in params.sources:
@@ -83,7 +84,7 @@ def download(params: DownloadParams, root: Path, log: Callable[[str], None] = pr
         log(f"download: MNIST verified from {source}")
         return source
     tried = "; ".join(failures)
-    raise ConfigError(
+    raise DownloadError(
         f"no MNIST source worked ({tried}). To place the files by hand, put "
         f"{', '.join(params.md5)} (or their .gz) in a folder and add 'dir:/that/folder' "
         "to download.sources in params.yaml"
@@ -220,7 +221,7 @@ def load_split(root: Path, *, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
     try:
         dataset = MNIST(str(root), train=train, download=False)
     except RuntimeError as err:
-        raise ConfigError(f"{root}: MNIST not found ({err}); run `dvc repro download`") from None
+        raise DataError(f"{root}: MNIST not found ({err}); run `dvc repro download`") from None
     images = dataset.data.reshape(len(dataset.data), -1).float().div_(255)  # (n, 784)
     return images, dataset.targets.long()
 

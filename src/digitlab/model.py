@@ -1,7 +1,9 @@
-"""The MNIST MLP, and how it is saved: a plain state_dict plus a JSON description.
+"""The MNIST MLP, how it is scored, and how it is saved: a state_dict plus a JSON card.
 
 With the default config the state_dict has exactly the keys of the tutorial's
 `Net` (fc1..fc4), so a reader's own predict script can load models/mlp.pt.
+models/mlp.json records everything needed to rebuild, feed and score the model,
+so `evaluate`, `predict` and the CLI never read params.yaml's `train` section.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import pickle
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -16,11 +19,13 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from digitlab.config import ConfigError
+from digitlab.config import from_dict
+from digitlab.errors import ConfigError, DataError
 from digitlab.io import write_json, write_with
 from digitlab.nets import seeded_linear
 
 Activation = Literal["relu", "gelu", "tanh", "sigmoid"]
+Loss = Literal["mse", "cross_entropy"]
 ACTIVATIONS: dict[str, Any] = {
     "relu": torch.relu,
     "gelu": nn.functional.gelu,
@@ -28,34 +33,52 @@ ACTIVATIONS: dict[str, Any] = {
     "sigmoid": torch.sigmoid,
 }
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the training pixels in [0, 1]
+FORMAT = "digitlab.mlp/2"
+LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)
-class Architecture:
-    """Everything needed to rebuild a saved model and feed it: layers and input scaling."""
+class ModelSpec:
+    """Everything needed to rebuild a saved model, feed it and score it."""
 
     hidden_sizes: tuple[int, ...] = (200, 200, 200)
     activation: Activation = "relu"
     dropout: float = 0.0
     normalize: bool = False  # (x − MNIST_MEAN) / MNIST_STD on pixels in [0, 1]
-    scores: Literal["one_hot", "logits"] = "one_hot"  # what the outputs were trained to be
+    loss: Loss = "mse"  # mse against (smoothed) one-hot targets, or cross-entropy on logits
+    label_smoothing: float = 0.0
+
+
+def loss_function(spec: ModelSpec) -> LossFunction:
+    """(scores (batch, 10), labels (batch,)) -> scalar loss, as the model was trained."""
+    smoothing = spec.label_smoothing
+    if spec.loss == "cross_entropy":
+        return lambda scores, labels: nn.functional.cross_entropy(
+            scores, labels, label_smoothing=smoothing
+        )
+    eye = torch.eye(10) * (1 - smoothing) + smoothing / 10  # (10, 10) row k: target for label k
+
+    def mse(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return nn.functional.mse_loss(scores, eye.to(scores.device)[labels])
+
+    return mse
 
 
 class MLP(nn.Module):
     """784 → hidden_sizes → 10 with `activation` between layers; returns (batch, 10) scores."""
 
-    def __init__(self, arch: Architecture, generator: torch.Generator | None = None) -> None:
+    def __init__(self, spec: ModelSpec, generator: torch.Generator | None = None) -> None:
         super().__init__()
         generator = generator if generator is not None else torch.Generator().manual_seed(0)
-        widths = [28 * 28, *arch.hidden_sizes, 10]
+        widths = [28 * 28, *spec.hidden_sizes, 10]
         # Named fc1, fc2, ... like the tutorial's Net, so state_dicts are interchangeable.
         for i, (n_in, n_out) in enumerate(itertools.pairwise(widths), start=1):
             self.add_module(f"fc{i}", seeded_linear(n_in, n_out, generator))
         self.layers = [getattr(self, f"fc{i}") for i in range(1, len(widths))]
-        self.activation = ACTIVATIONS[arch.activation]
-        self.dropout = arch.dropout
-        self.shift, self.scale = (MNIST_MEAN, 1 / MNIST_STD) if arch.normalize else (0.0, 1.0)
-        self.scores_are_logits = arch.scores == "logits"
+        self.activation = ACTIVATIONS[spec.activation]
+        self.dropout = spec.dropout
+        self.shift, self.scale = (MNIST_MEAN, 1 / MNIST_STD) if spec.normalize else (0.0, 1.0)
+        self.scores_are_logits = spec.loss == "cross_entropy"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(batch, 784) pixels in [0, 1] -> (batch, 10) scores."""
@@ -64,6 +87,7 @@ class MLP(nn.Module):
         for layer in self.layers[:-1]:
             x = self.activation(layer(x))
             if self.dropout:
+                # Draws from torch's global generator; training seeds a private fork of it.
                 x = nn.functional.dropout(x, self.dropout, self.training)
         return self.layers[-1](x)  # type: ignore[no-any-return]
 
@@ -82,28 +106,38 @@ class MLP(nn.Module):
         return clipped / clipped.sum(dim=1, keepdim=True)
 
 
-def save_model(model: MLP, arch: Architecture, path: Path) -> None:
-    """Write path (a plain state_dict) and path.json (the architecture), atomically."""
+def save_model(
+    model: MLP, spec: ModelSpec, path: Path, trained_with: Mapping[str, Any] | None = None
+) -> None:
+    """Write path (a plain state_dict) and path.json (spec and training params), atomically."""
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     write_with(path, lambda f: torch.save(state, f))
-    write_json(path.with_suffix(".json"), {"format": "digitlab.mlp/1", **asdict(arch)})
+    card = {"format": FORMAT, "spec": asdict(spec), "trained_with": dict(trained_with or {})}
+    write_json(path.with_suffix(".json"), card)
 
 
-def load_model(path: Path) -> tuple[MLP, Architecture]:
-    """The model saved at path, in eval mode on the CPU; ConfigError if it cannot be read."""
-    meta_path = path.with_suffix(".json")
+def load_model(path: Path) -> tuple[MLP, ModelSpec]:
+    """The model saved at path, in eval mode on the CPU; DataError if it cannot be read."""
+    card_path = path.with_suffix(".json")
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        meta.pop("format", None)
-        arch = Architecture(**{**meta, "hidden_sizes": tuple(meta["hidden_sizes"])})
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        if not isinstance(card, dict) or card.get("format") != FORMAT:
+            found = card.get("format") if isinstance(card, dict) else None
+            raise DataError(
+                f"{card_path}: model card format {found!r}, expected {FORMAT!r}; "
+                "rerun `dvc repro train`"
+            )
+        spec = from_dict(ModelSpec, card["spec"], where=f"{card_path}:spec")
         state = torch.load(path, map_location="cpu", weights_only=True)
-        model = MLP(arch)
+        model = MLP(spec)
         model.load_state_dict(state)
     except FileNotFoundError as err:
-        raise ConfigError(f"{err.filename}: model file not found; run `dvc repro train`") from None
-    except (OSError, ValueError, TypeError, KeyError, RuntimeError, pickle.UnpicklingError) as err:
+        raise DataError(f"{err.filename}: model file not found; run `dvc repro train`") from None
+    except (OSError, ValueError, KeyError, RuntimeError, pickle.UnpicklingError) as err:
         message = " ".join(str(err).split())[:200]
-        raise ConfigError(
+        raise DataError(
             f"{path}: cannot load the model ({message}); rerun `dvc repro train`"
         ) from None
-    return model.eval(), arch
+    except ConfigError as err:
+        raise DataError(f"{err}; rerun `dvc repro train`") from None
+    return model.eval(), spec

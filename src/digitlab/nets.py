@@ -14,7 +14,8 @@ from torch import nn
 
 def seeded_linear(n_in: int, n_out: int, generator: torch.Generator) -> nn.Linear:
     """nn.Linear(n_in, n_out) with PyTorch's default init, drawn from `generator`."""
-    layer = nn.Linear(n_in, n_out)
+    # Built on the meta device: nn.Linear's own init would advance the global generator.
+    layer = nn.Linear(n_in, n_out, device="meta").to_empty(device="cpu")
     bound = 1.0 / math.sqrt(n_in)
     with torch.no_grad():
         # kaiming_uniform_(a=√5), PyTorch's default for Linear weights, is U(−1/√n_in, 1/√n_in)

@@ -1,29 +1,14 @@
-"""Figures as matplotlib `Figure` objects; stages decide where to save them."""
+"""MNIST figures as matplotlib `Figure` objects built from arrays; stages save them."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from digitlab.classical import Fit
 
-
-def fit_figure(fit: Fit, title: str) -> Figure:
-    """The training points with the fitted line or curve drawn through them."""
-    figure = Figure(figsize=(5, 3.6), layout="constrained")
-    axes = figure.subplots()
-    axes.scatter(fit.data.x, fit.data.y, s=14, color="tab:blue", label="data")
-    grid = np.linspace(float(fit.data.x.min()), float(fit.data.x.max()), 200)  # (200,)
-    axes.plot(grid, fit.predict(grid), color="tab:red", label="fit")
-    shown = ", ".join(f"{k}={v:.4g}" for k, v in fit.params.items() if k in ("w", "b", "w_clean"))
-    axes.set_title(f"{title}" + (f": {shown}" if shown else ""), fontsize=10)
-    axes.set_xlabel("x")
-    axes.set_ylabel("p(y=1)" if fit.classifier else "y")
-    axes.legend(loc="best", fontsize=8)
-    return figure
-
-
-def digit_grid(images: np.ndarray, captions: list[str], title: str, columns: int = 8) -> Figure:
+def digit_grid(images: np.ndarray, captions: Sequence[str], title: str, columns: int = 8) -> Figure:
     """Images (n, 28, 28) in a grid, each with its caption above it."""
     rows = max(1, -(-len(images) // columns))
     figure = Figure(figsize=(columns * 1.25, rows * 1.45 + 0.4), layout="constrained")
@@ -37,8 +22,11 @@ def digit_grid(images: np.ndarray, captions: list[str], title: str, columns: int
     return figure
 
 
-def history_figure(rows: list[dict[str, float]], title: str) -> Figure:
-    """Training loss (log scale) and train/test accuracy per epoch, side by side."""
+ACCURACY_COLOURS = {"train_accuracy": "tab:blue", "val_accuracy": "tab:green"}
+
+
+def history_figure(rows: Sequence[dict[str, float]], title: str) -> Figure:
+    """Training loss (log scale) and the accuracies each row holds, per epoch, side by side."""
     figure = Figure(figsize=(9, 3.4), layout="constrained")
     figure.suptitle(title, fontsize=11)
     loss_axes, accuracy_axes = figure.subplots(1, 2)
@@ -47,13 +35,14 @@ def history_figure(rows: list[dict[str, float]], title: str) -> Figure:
     loss_axes.set_yscale("log")
     loss_axes.set_xlabel("epoch")
     loss_axes.set_ylabel("training loss")
-    for key, color in (("train_accuracy", "tab:blue"), ("test_accuracy", "tab:green")):
-        accuracy_axes.plot(
-            epochs, [100 * row[key] for row in rows], color=color, label=key.split("_")[0]
-        )
-    final = rows[-1]["test_accuracy"]
-    accuracy_axes.axhline(100 * final, color="gray", linewidth=0.6, linestyle=":")
-    accuracy_axes.set_ylim(max(0.0, 100 * final - 15), 100)
+    shown = [key for key in ACCURACY_COLOURS if key in rows[-1]]
+    for key in shown:
+        label = "validation" if key == "val_accuracy" else "train"
+        values = [100 * row[key] for row in rows]
+        accuracy_axes.plot(epochs, values, color=ACCURACY_COLOURS[key], label=label)
+    final = 100 * rows[-1][shown[-1]]  # validation when held out, else train
+    accuracy_axes.axhline(final, color="gray", linewidth=0.6, linestyle=":")
+    accuracy_axes.set_ylim(max(0.0, final - 15), 100)
     accuracy_axes.set_xlabel("epoch")
     accuracy_axes.set_ylabel("accuracy (%)")
     accuracy_axes.legend(loc="lower right", fontsize=8)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from digitlab.config import ConfigError
+from digitlab.errors import UserError
 
 
 def path_parser(description: str, *names: str) -> argparse.ArgumentParser:
@@ -19,10 +19,10 @@ def path_parser(description: str, *names: str) -> argparse.ArgumentParser:
 
 
 def run(main: Callable[[], None]) -> None:
-    """Call main; a ConfigError becomes one line on stderr and exit status 1."""
+    """Call main; a UserError becomes one line on stderr and exit status 1."""
     try:
         main()
-    except ConfigError as err:
+    except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

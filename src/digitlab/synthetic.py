@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from digitlab.config import ConfigError, require
+from digitlab.config import require
+from digitlab.errors import DataError
 from digitlab.io import write_csv
 
 
@@ -115,15 +116,15 @@ def write_dataset(path: Path, data: Dataset) -> None:
 
 
 def read_dataset(path: Path) -> Dataset:
-    """Read an `x,y` CSV written by write_dataset; ConfigError if it is missing or malformed."""
+    """Read an `x,y` CSV written by write_dataset; DataError if it is missing or malformed."""
     try:
         text = path.read_text(encoding="utf-8")
         table = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1, ndmin=2)
         header = text.split("\n", 1)[0]
     except (OSError, ValueError) as err:
-        raise ConfigError(
+        raise DataError(
             f"{path}: cannot read dataset ({err}); rerun `dvc repro generate`"
         ) from None
     if header != "x,y" or table.shape[1] != 2:
-        raise ConfigError(f"{path}: expected an 'x,y' CSV; rerun `dvc repro generate`")
+        raise DataError(f"{path}: expected an 'x,y' CSV; rerun `dvc repro generate`")
     return Dataset(table[:, 0], table[:, 1])

@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from digitlab.classical import Fit
-from digitlab.config import require
+from digitlab.classical import Fit, TinyNetParams
 from digitlab.nets import TinyNet
 from digitlab.synthetic import Dataset
-
-
-@dataclass(frozen=True)
-class TinyNetParams:
-    """Params `tiny_net`: seed, width, SGD settings and how often to log."""
-
-    seed: int = 0
-    hidden_units: int = 3
-    lr: float = 1.0
-    batch_size: int = 8
-    epochs: int = 20000
-    log_every: int = 100  # epochs between points of the loss curve
-
-    def __post_init__(self) -> None:
-        require(self.hidden_units >= 1, "hidden_units", self.hidden_units, "an integer >= 1")
-        require(self.lr > 0, "lr", self.lr, "a number > 0")
-        require(self.batch_size >= 1, "batch_size", self.batch_size, "an integer >= 1")
-        require(self.epochs >= 1, "epochs", self.epochs, "an integer >= 1")
-        require(self.log_every >= 1, "log_every", self.log_every, "an integer >= 1")
 
 
 def fit_tiny_net(data: Dataset, params: TinyNetParams) -> Fit:

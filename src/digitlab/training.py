@@ -1,4 +1,8 @@
-"""Train the MLP on MNIST held in memory as tensors, shuffled by index each epoch."""
+"""Train the MLP on MNIST held in memory as tensors, shuffled by index each epoch.
+
+Every random draw (initialisation, shuffling, augmentation, dropout) comes from
+`params.seed`, and the caller's global RNG state is the same after training as before.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ import torch
 from torch import nn
 
 from digitlab.augment import AugmentParams, distort
-from digitlab.config import ConfigError, require
-from digitlab.model import MLP, Activation, Architecture
+from digitlab.config import require
+from digitlab.errors import ConfigError, DivergedError
+from digitlab.model import MLP, Activation, Loss, ModelSpec, loss_function
 
 
 @dataclass(frozen=True)
@@ -21,9 +26,10 @@ class TrainParams:
     """Params `train`: the defaults are the tutorial exactly; every alternative is opt-in."""
 
     seed: int = 0
+    validation: int = 0  # hold out the last N training images to choose settings on
     hidden_sizes: tuple[int, ...] = (200, 200, 200)
     activation: Activation = "relu"
-    loss: Literal["mse", "cross_entropy"] = "mse"  # mse is against one-hot labels
+    loss: Loss = "mse"  # mse is against one-hot labels
     optimizer: Literal["sgd", "adam", "adamw"] = "sgd"
     lr: float = 1.0
     momentum: float = 0.0  # sgd only
@@ -39,9 +45,10 @@ class TrainParams:
     # how it runs
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int = 0  # torch CPU threads; 0 keeps torch's default (one per core)
-    log_every: int = 10  # epochs between progress lines
+    log_every: int = 10  # epochs between progress lines; changes no output
 
     def __post_init__(self) -> None:
+        require(self.validation >= 0, "validation", self.validation, "an integer >= 0")
         require(
             len(self.hidden_sizes) >= 1, "hidden_sizes", self.hidden_sizes, "at least one layer"
         )
@@ -63,36 +70,37 @@ class TrainParams:
         require(self.log_every >= 1, "log_every", self.log_every, "an integer >= 1")
 
     @property
-    def arch(self) -> Architecture:
-        """The part of the params that a saved model needs to be rebuilt."""
-        scores: Literal["one_hot", "logits"] = (
-            "logits" if self.loss == "cross_entropy" else "one_hot"
+    def spec(self) -> ModelSpec:
+        """The part of the params that a saved model needs to be rebuilt and scored."""
+        return ModelSpec(
+            self.hidden_sizes,
+            self.activation,
+            self.dropout,
+            self.normalize,
+            self.loss,
+            self.label_smoothing,
         )
-        return Architecture(
-            self.hidden_sizes, self.activation, self.dropout, self.normalize, scores
-        )
-
-
-@dataclass(frozen=True)
-class MnistData:
-    """Pixels (n, 784) float32 in [0, 1] and labels (n,) int64, for train and test."""
-
-    train_images: torch.Tensor
-    train_labels: torch.Tensor
-    test_images: torch.Tensor
-    test_labels: torch.Tensor
 
 
 @dataclass
 class History:
-    """One row per epoch: train loss, train accuracy and test accuracy."""
+    """One row per epoch (loss, train accuracy, validation accuracy when held out) and the time."""
 
     rows: list[dict[str, float]] = field(default_factory=list)
     seconds: float = 0.0
 
+    def summary(self) -> dict[str, float]:
+        """The last epoch's numbers, the epoch count and the training time: metrics/train.json."""
+        last = dict(self.rows[-1])
+        epochs = int(last.pop("epoch"))
+        return {**last, "epochs": epochs, "train_seconds": round(self.seconds, 2)}
 
-class DivergedError(ConfigError):
-    """The loss became NaN or infinite."""
+    def caption(self) -> str:
+        """The final accuracy worth quoting: validation when held out, else training."""
+        last = self.rows[-1]
+        if "val_accuracy" in last:
+            return f"validation accuracy {last['val_accuracy']:.2%}"
+        return f"training accuracy {last['train_accuracy']:.2%}"
 
 
 def pick_device(choice: str) -> torch.device:
@@ -105,19 +113,13 @@ def pick_device(choice: str) -> torch.device:
     return torch.device("cuda" if use_cuda else "cpu")
 
 
-def loss_function(params: TrainParams) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """(scores (batch, 10), labels (batch,)) -> scalar loss, as params choose."""
-    smoothing = params.label_smoothing
-    if params.loss == "cross_entropy":
-        return lambda scores, labels: nn.functional.cross_entropy(
-            scores, labels, label_smoothing=smoothing
-        )
-    eye = torch.eye(10) * (1 - smoothing) + smoothing / 10  # (10, 10) row k: target for label k
-
-    def mse(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return nn.functional.mse_loss(scores, eye.to(scores.device)[labels])
-
-    return mse
+def hold_out(
+    images: torch.Tensor, labels: torch.Tensor, count: int
+) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """((train images, labels), (validation images, labels)): the last `count` are held out."""
+    require(count < len(images), "train.validation", count, f"fewer than the {len(images)} images")
+    cut = len(images) - count
+    return (images[:cut], labels[:cut]), (images[cut:], labels[cut:])
 
 
 def make_optimizer(params: TrainParams, model: nn.Module) -> torch.optim.Optimizer:
@@ -155,7 +157,7 @@ def make_step(params: TrainParams, model: nn.Module, steps_per_epoch: int) -> St
     if params.schedule == "onecycle":
         total = params.epochs * steps_per_epoch
         scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, params.lr, total_steps=total)
-    loss_of = loss_function(params)
+    loss_of = loss_function(params.spec)
     device_type = next(model.parameters()).device.type
 
     def step(inputs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -198,19 +200,51 @@ def run_epoch(
 
 
 def train(
-    params: TrainParams, data: MnistData, log: Callable[[str], None] = print
+    params: TrainParams,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    log: Callable[[str], None] = print,
 ) -> tuple[MLP, History]:
-    """Train an MLP; DivergedError (with the epoch and a hint) if the loss stops being finite."""
+    """Train an MLP on images (n, 784) and labels (n,), holding out the last params.validation.
+
+    DivergedError (with the epoch and a hint) if the loss stops being finite.
+    """
     device = pick_device(params.device)
+    (train_images, train_labels), (val_images, val_labels) = hold_out(
+        images.to(device), labels.to(device), params.validation
+    )
     generator = torch.Generator().manual_seed(params.seed)
-    model = MLP(params.arch, generator).to(device)
-    images, labels = data.train_images.to(device), data.train_labels.to(device)
-    test_images, test_labels = data.test_images.to(device), data.test_labels.to(device)
+    model = MLP(params.spec, generator).to(device)
+    # Dropout draws from torch's global generator. A seed drawn from ours, set inside a
+    # fork of the global state, makes the masks follow params.seed and leaves the
+    # caller's RNG as it was.
+    dropout_seed = int(torch.randint(2**62, (), generator=generator))
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(dropout_seed)
+        history = _fit(
+            params, model, (train_images, train_labels), (val_images, val_labels), generator, log
+        )
+    return model.cpu().eval(), history
+
+
+def _fit(
+    params: TrainParams,
+    model: MLP,
+    train_set: tuple[torch.Tensor, torch.Tensor],
+    val_set: tuple[torch.Tensor, torch.Tensor],
+    generator: torch.Generator,
+    log: Callable[[str], None],
+) -> History:
+    """The epoch loop: one shuffled pass, the NaN guard, validation accuracy, progress lines."""
+    images, labels = train_set
     steps_per_epoch = math.ceil(len(images) / params.batch_size)
     step = make_step(params, model, steps_per_epoch)
     history, start = History(), time.perf_counter()
-    log(f"train: {len(images)} images, {params.epochs} × {steps_per_epoch} steps on {device}")
-
+    held_out = f", {len(val_set[0])} held out for validation" if params.validation else ""
+    log(
+        f"train: {len(images)} images{held_out}; "
+        f"{params.epochs} × {steps_per_epoch} steps on {images.device}"
+    )
     for epoch in range(1, params.epochs + 1):
         model.train()
         train_loss, train_accuracy = run_epoch(step, images, labels, params, generator)
@@ -219,20 +253,18 @@ def train(
                 f"train: the loss became {train_loss} at epoch {epoch}; "
                 f"lower train.lr (now {params.lr:g}), e.g. -S train.lr={params.lr / 10:g}"
             )
-        test_accuracy = accuracy(model, test_images, test_labels)
-        history.rows.append(
-            {
-                "epoch": epoch,
-                "train_loss": train_loss,
-                "train_accuracy": train_accuracy,
-                "test_accuracy": test_accuracy,
-            }
-        )
+        row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_accuracy}
+        if params.validation:
+            row["val_accuracy"] = accuracy(model, *val_set)
+        history.rows.append(row)
         if epoch % params.log_every == 0 or epoch in (1, params.epochs):
+            accuracies = "  ".join(
+                f"{k.removesuffix('_accuracy')} {v:.2%}" for k, v in row.items() if "acc" in k
+            )
             elapsed = time.perf_counter() - start
             log(
                 f"epoch {epoch:4d}/{params.epochs}  loss {train_loss:.5f}  "
-                f"train {train_accuracy:.2%}  test {test_accuracy:.2%}  {elapsed:6.1f} s"
+                f"{accuracies}  {elapsed:6.1f} s"
             )
     history.seconds = time.perf_counter() - start
-    return model.cpu().eval(), history
+    return history
