@@ -4,10 +4,15 @@ Deterministic outputs (synthetic data, classical metrics and loss curves) must h
 the hashes dvc.lock records, and every committed metrics file must come back equal
 (train_seconds aside). The MLP's numbers are bit-identical only on the same kind of
 machine: BLAS kernels differ between CPUs, so a difference there may be the machine.
+
+Then a short config with every random draw switched on (dropout, augmentation,
+shuffling, the one-cycle schedule, a validation split) is trained twice in the clone:
+both runs must give the same models/mlp.pt bytes and the same metrics.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -21,6 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DETERMINISTIC = ("data/synthetic/", "metrics/classical/", "plots/classical/")
 TIMINGS = {"train_seconds"}
 MLP_FILES = {"metrics/train.json", "metrics/evaluate.json", "metrics/predict.json"}
+RANDOM_CONFIG = {
+    "hidden_sizes": [256], "epochs": 2, "batch_size": 500, "validation": 5000,
+    "loss": "cross_entropy", "optimizer": "adamw", "lr": 0.002, "schedule": "onecycle",
+    "dropout": 0.2, "augment": {"shift_pixels": 2, "rotate_degrees": 10, "scale": 0.1},
+}  # fmt: skip
 
 
 def output_hashes(lock: Path) -> dict[str, str]:
@@ -36,6 +46,31 @@ def metrics_files(root: Path) -> dict[str, dict[str, object]]:
         data = json.loads(path.read_text())
         found[str(path.relative_to(root))] = {k: v for k, v in data.items() if k not in TIMINGS}
     return found
+
+
+def md5(path: Path) -> str:
+    """The MD5 of a file's bytes."""
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def twice_the_same(clone: Path, env: dict[str, str]) -> list[str]:
+    """Train RANDOM_CONFIG twice in the clone; the differences between the two runs."""
+    params = yaml.safe_load((clone / "params.yaml").read_text())
+    params["train"].update(RANDOM_CONFIG)
+    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    runs = []
+    for attempt in (1, 2):
+        print(f"verify-repro: dropout + augmentation config, run {attempt} of 2", flush=True)
+        command = [sys.executable, "-m", "dvc", "repro", "--force", "--single-item", "train"]
+        subprocess.run(command, cwd=clone, env=env, check=True)
+        runs.append((md5(clone / "models/mlp.pt"), metrics_files(clone)["metrics/train.json"]))
+    (first_model, first_metrics), (second_model, second_metrics) = runs
+    problems = []
+    if first_model != second_model:
+        problems.append(f"models/mlp.pt: run 1 md5 {first_model}, run 2 {second_model}")
+    if first_metrics != second_metrics:
+        problems.append(f"metrics/train.json: run 1 {first_metrics}, run 2 {second_metrics}")
+    return problems
 
 
 def main() -> int:
@@ -63,12 +98,16 @@ def main() -> int:
                         else ""
                     )
                     problems.append(f"{path}: {key} committed {before}, rerun {after}{note}")
+        problems += twice_the_same(clone, env)
     for line in problems:
         print(f"DIFFERENT  {line}")
     if problems:
         print(f"verify-repro: {len(problems)} difference(s) from the committed results")
         return 1
-    print(f"verify-repro: OK, {len(committed)} outputs and {len(old)} metrics files match")
+    print(
+        f"verify-repro: OK, {len(committed)} outputs and {len(old)} metrics files match; "
+        "the dropout + augmentation config gave the same model bytes twice"
+    )
     return 0
 
 
