@@ -24,7 +24,10 @@ BEST := -S train.validation=5000 -S 'train.hidden_sizes=[1024,1024]' -S train.lo
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro test lint format bench report ci-report verify-repro exp-fast exp-best clean
+.PHONY: help setup repro test lint format bench report ci-report verify-repro exp-fast exp-best \
+	serve browser clean
+CHROMIUM := chromium fonts-dejavu-core
+SERVE_ARGS ?=
 
 ## help: list the targets
 help:
@@ -44,9 +47,25 @@ setup: $(STAMP)
 repro: $(SETUP)
 	$(BIN)/dvc repro
 
-## test: setup, then lint, type-check and run the test suite
-test: lint
+## test: setup, then lint, type-check and run the test suite (the browser test included)
+test: lint browser
 	$(BIN)/pytest
+
+## browser: Debian's chromium for the real-browser test; installed here when run as root
+browser:
+	@command -v chromium >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "installing $(CHROMIUM) for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $(CHROMIUM) >/dev/null; \
+	else \
+		echo "chromium is missing; the browser test will fail. Install it with:"; \
+		echo "  sudo apt-get install -y --no-install-recommends $(CHROMIUM)"; \
+	fi
+
+## serve: the draw-a-digit page on http://127.0.0.1:8000/ (SERVE_ARGS='--exp fast --exp best')
+serve: $(SETUP)
+	$(BIN)/digitlab serve $(SERVE_ARGS)
 
 ## lint: ruff (lint and format check) and mypy on src/
 lint: $(STAMP)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -80,3 +83,42 @@ def test_console_script_is_installed() -> None:
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0
     assert "predict" in result.stdout
+
+
+def test_a_bomb_beside_a_good_image_is_one_error_line_and_exit_one(
+    model_path: Path, digit: Path, tmp_path: Path
+) -> None:
+    """A 16000×16000 PNG (a few kB, gigabytes decoded) fails alone; the good file is read."""
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (16000, 16000), 1).save(bomb)
+    command = [sys.executable, "-m", "digitlab.cli", "predict", str(bomb), str(digit)]
+    result = subprocess.run(
+        [*command, "--model", str(model_path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"digitlab: error: {bomb}: 256,000,000 pixels is over the limit of 25,000,000; "
+        "scale it down first\n"
+    )
+    assert result.stdout.startswith(f"{digit}: ")
+
+
+def test_serve_prints_its_address_first_and_stops_cleanly_on_ctrl_c(model_path: Path) -> None:
+    """`digitlab serve --port 0` prints 'serving on http://HOST:PORT/' first; SIGINT ends it."""
+    command = [sys.executable, "-m", "digitlab.cli", "serve", "--port", "0", "--quiet"]
+    server = subprocess.Popen(
+        [*command, "--model", str(model_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=model_path.parent,  # no models/mlp.pt here: only the --model file is served
+    )
+    assert server.stdout is not None
+    first = server.stdout.readline()
+    assert re.fullmatch(r"serving on http://127\.0\.0\.1:\d+/\n", first)
+    listed = json.loads(urllib.request.urlopen(first.split()[-1] + "api/models").read())
+    assert [m["name"] for m in listed["models"]] == [str(model_path)]
+    server.send_signal(signal.SIGINT)
+    _, err = server.communicate(timeout=10)
+    assert server.returncode == 0
+    assert "Traceback" not in err

@@ -1,4 +1,4 @@
-"""The `digitlab` command: `digitlab predict IMAGE [IMAGE ...] [--model PATH] [--json]`."""
+"""The `digitlab` command: `predict IMAGE ...` reads digits; `serve` opens the drawing page."""
 
 from __future__ import annotations
 
@@ -12,18 +12,40 @@ from digitlab.errors import UserError
 from digitlab.model import load_model
 from digitlab.predict import predict_files
 
+DEFAULT_MODEL = Path("models/mlp.pt")
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command; 0 if every image was read, 1 if any failed, 2 for a bad model or usage."""
-    parser = argparse.ArgumentParser(prog="digitlab", description="Read handwritten digits.")
-    commands = parser.add_subparsers(dest="command", required=True)
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: subcommands predict and serve, every option with its default."""
+    top = argparse.ArgumentParser(prog="digitlab", description="Read handwritten digits.")
+    commands = top.add_subparsers(dest="command", required=True)
     predict = commands.add_parser("predict", help="predict the digit in each image")
     predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
-    predict.add_argument("--model", type=Path, default=Path("models/mlp.pt"))
+    predict.add_argument(
+        "--model", type=Path, default=DEFAULT_MODEL, help=f"model file (default: {DEFAULT_MODEL})"
+    )
     predict.add_argument("--json", action="store_true", help="print one JSON list")
-    args = parser.parse_args(argv)
+    serve = commands.add_parser("serve", help="a local page: draw a digit, every model reads it")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free one (default: 8000)")
+    serve.add_argument(
+        "--model", type=Path, action="append", default=[], metavar="PATH",
+        help=f"add a model file; repeatable (default: {DEFAULT_MODEL} alone)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--exp", action="append", default=[], metavar="NAME",
+        help="add the model of a DVC experiment or git revision; repeatable",
+    )  # fmt: skip
+    serve.add_argument("--quiet", action="store_true", help="do not log each request")
+    return top
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; 0 if all went well, 1 if any image failed, 2 for a bad model or usage."""
+    args = parser().parse_args(argv)
     try:
+        if args.command == "serve":
+            return serve(args)
         model, _ = load_model(args.model)
     except UserError as err:
         print(f"digitlab: error: {err}", file=sys.stderr)
@@ -37,6 +59,32 @@ def main(argv: list[str] | None = None) -> int:
         elif not args.json:
             print(f"{r.file}: {r.label} ({r.confidence:.1%})")
     return 1 if any(r.error is not None for r in results) else 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Load every model asked for, then serve the page until Ctrl-C."""
+    import torch
+
+    from digitlab import serve as server_module
+
+    torch.set_num_threads(1)  # one request, one core: the server's threads share the CPU
+    repo, models = Path.cwd(), []
+    # The workspace's model comes first, unless it is missing and others were asked for.
+    if DEFAULT_MODEL.exists() or not (args.model or args.exp):
+        metrics = repo / server_module.METRICS_FILE
+        models.append(server_module.from_file(DEFAULT_MODEL, "workspace", metrics))
+    models += [server_module.from_file(path) for path in args.model if path != DEFAULT_MODEL]
+    models += [server_module.from_revision(name, repo) for name in args.exp]
+    server = server_module.make_server(models, args.host, args.port, quiet=args.quiet)
+    print(f"serving on http://{args.host}:{server.server_port}/", flush=True)
+    print(f"models: {', '.join(m.name for m in models)}; Ctrl-C stops", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return 0
 
 
 def entry() -> None:

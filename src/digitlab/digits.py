@@ -8,6 +8,7 @@ centre. Doing the same to any picture is what lets the MLP read it.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -43,20 +44,21 @@ def read_digit(data: bytes) -> np.ndarray:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise ImageError(_too_big(width, height))
+                raise ImageError(_too_big(width * height))
             image.load()
             return to_mnist(image)
     except UnidentifiedImageError:
         raise ImageError("not an image PIL can read (PNG, JPEG, BMP, ...)") from None
-    except Image.DecompressionBombError:  # not an OSError: PIL's own guard, before ours
-        raise ImageError(_too_big()) from None
+    except Image.DecompressionBombError as err:  # not an OSError: PIL's guard, before ours
+        found = re.search(r"\((\d+) pixels\)", str(err))
+        raise ImageError(_too_big(int(found.group(1)) if found else None)) from None
     except (OSError, ValueError, SyntaxError) as err:  # truncated or malformed image data
         raise ImageError(f"cannot decode the image ({' '.join(str(err).split())})") from None
 
 
-def _too_big(width: int = 0, height: int = 0) -> str:
-    shown = f"{width}×{height} pixels" if width else "the image"
-    return f"{shown} is over the limit of {MAX_PIXELS:,} pixels; scale it down first"
+def _too_big(pixels: int | None) -> str:
+    shown = f"{pixels:,} pixels" if pixels else "the image"
+    return f"{shown} is over the limit of {MAX_PIXELS:,}; scale it down first"
 
 
 def to_mnist(image: Image.Image) -> np.ndarray:

@@ -8,6 +8,7 @@ so `evaluate`, `predict` and the CLI never read params.yaml's `train` section.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import pickle
@@ -117,27 +118,32 @@ def save_model(
 
 
 def load_model(path: Path) -> tuple[MLP, ModelSpec]:
-    """The model saved at path, in eval mode on the CPU; DataError if it cannot be read."""
+    """The model saved at path (and its card path.json), in eval mode; DataError if unreadable."""
     card_path = path.with_suffix(".json")
     try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-        if not isinstance(card, dict) or card.get("format") != FORMAT:
-            found = card.get("format") if isinstance(card, dict) else None
-            raise DataError(
-                f"{card_path}: model card format {found!r}, expected {FORMAT!r}; "
-                "rerun `dvc repro train`"
-            )
-        spec = from_dict(ModelSpec, card["spec"], where=f"{card_path}:spec")
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        model = MLP(spec)
-        model.load_state_dict(state)
+        card, weights = card_path.read_bytes(), path.read_bytes()
     except FileNotFoundError as err:
         raise DataError(f"{err.filename}: model file not found; run `dvc repro train`") from None
-    except (OSError, ValueError, KeyError, RuntimeError, pickle.UnpicklingError) as err:
+    except OSError as err:
+        raise DataError(f"{path}: cannot read the model ({err.strerror or err})") from None
+    return model_from_bytes(weights, card, where=str(path))
+
+
+def model_from_bytes(weights: bytes, card: bytes, where: str) -> tuple[MLP, ModelSpec]:
+    """A model from its state_dict bytes and card JSON; DataError naming `where` if bad."""
+    hint = "rerun `dvc repro train`"
+    try:
+        meta = json.loads(card)
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            found = meta.get("format") if isinstance(meta, dict) else None
+            raise DataError(f"{where}: model card format {found!r}, expected {FORMAT!r}; {hint}")
+        spec = from_dict(ModelSpec, meta["spec"], where=f"{where}:spec")
+        state = torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True)
+        model = MLP(spec)
+        model.load_state_dict(state)
+    except (ValueError, KeyError, RuntimeError, EOFError, pickle.UnpicklingError) as err:
         message = " ".join(str(err).split())[:200]
-        raise DataError(
-            f"{path}: cannot load the model ({message}); rerun `dvc repro train`"
-        ) from None
+        raise DataError(f"{where}: cannot load the model ({message}); {hint}") from None
     except ConfigError as err:
-        raise DataError(f"{err}; rerun `dvc repro train`") from None
+        raise DataError(f"{err}; {hint}") from None
     return model.eval(), spec

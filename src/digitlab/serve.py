@@ -1,0 +1,224 @@
+"""`digitlab serve`: a local page where you draw a digit and every loaded model reads it.
+
+Standard library only: a ThreadingHTTPServer with three routes. The page is one
+static file shipped in the package; predictions go through `read_digit`, the same
+preprocessing as `digitlab predict` and the `predict` stage.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from digitlab.digits import read_digit
+from digitlab.errors import DataError, ImageError
+from digitlab.model import MLP, load_model, model_from_bytes
+from digitlab.predict import classify
+
+MAX_BODY = 4 * 1024 * 1024  # a phone photo fits; anything larger is refused unread
+CLIENT_TIMEOUT = 10.0  # seconds a connection may sit idle before it is dropped
+ROUTES = {"/": "GET", "/index.html": "GET", "/api/models": "GET", "/api/predict": "POST"}
+MODEL_FILE, CARD_FILE, METRICS_FILE = "models/mlp.pt", "models/mlp.json", "metrics/evaluate.json"
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """A model with the name the page shows and its test metrics (empty when unknown)."""
+
+    name: str
+    model: MLP
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        """{"name", "test_accuracy", "metrics"} for /api/models."""
+        accuracy = self.metrics.get("test_accuracy")
+        return {"name": self.name, "test_accuracy": accuracy, "metrics": self.metrics}
+
+
+def from_file(path: Path, name: str = "", metrics_path: Path | None = None) -> ServedModel:
+    """The model at path, named `name` (default: the path), with metrics_path's if it exists."""
+    model, _ = load_model(path)
+    metrics = {}
+    if metrics_path is not None and metrics_path.is_file():
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    return ServedModel(name or str(path), model, metrics)
+
+
+def from_revision(name: str, repo: Path) -> ServedModel:
+    """The model of a DVC experiment or git revision, read without touching the workspace."""
+    import dvc.api  # slow to import; only --exp needs it
+
+    rev = resolve_revision(name, repo)
+    try:
+        weights = dvc.api.read(MODEL_FILE, repo=str(repo), rev=rev, mode="rb")
+        card = dvc.api.read(CARD_FILE, repo=str(repo), rev=rev, mode="rb")
+    except Exception as err:  # dvc raises many types; each means "not readable here"
+        reason = " ".join(str(err).split())[:160] or type(err).__name__
+        raise DataError(
+            f"--exp {name}: cannot read {MODEL_FILE} at {rev[:7]} ({reason}); "
+            f"if it was made elsewhere, `dvc exp pull origin {name}` first"
+        ) from None
+    model, _ = model_from_bytes(weights, card, where=f"{name}:{MODEL_FILE}")
+    return ServedModel(name, model, _metrics_at(rev, repo))
+
+
+def resolve_revision(name: str, repo: Path) -> str:
+    """The commit of experiment `name`, or of any git revision; DataError if neither."""
+    refs = _git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/exps")
+    for line in refs.splitlines():
+        sha, ref = line.split(" ", 1)
+        if ref.rsplit("/", 1)[-1] == name:
+            return sha
+    found = _git(repo, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}").strip()
+    if not found:
+        raise DataError(
+            f"--exp {name}: no experiment or git revision of that name; `dvc exp list` shows them"
+        )
+    return found
+
+
+def _metrics_at(rev: str, repo: Path) -> dict[str, float]:
+    text = _git(repo, "show", f"{rev}:{METRICS_FILE}")  # committed: cache: false
+    return dict(json.loads(text)) if text else {}
+
+
+def _git(repo: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+    return result.stdout if result.returncode == 0 else ""
+
+
+def predict_json(models: Sequence[ServedModel], data: bytes) -> dict[str, Any]:
+    """What the page shows for image bytes: the 28×28 input and each model's reading.
+
+    ImageError if the bytes are not a picture of a digit.
+    """
+    image = read_digit(data)  # (28, 28)
+    readings = []
+    for served in models:
+        (probabilities,) = classify(served.model, [image])  # (10,)
+        label = int(np.argmax(probabilities))
+        readings.append({
+            "name": served.name,
+            "label": label,
+            "confidence": probabilities[label],
+            "probabilities": list(probabilities),
+        })  # fmt: skip
+    return {"input": np.round(image, 3).tolist(), "models": readings}
+
+
+def page() -> bytes:
+    """The drawing page: one HTML file with its CSS and JS inline, shipped in the package."""
+    return resources.files("digitlab").joinpath("page.html").read_bytes()
+
+
+class Handler(BaseHTTPRequestHandler):
+    """GET / and /api/models, POST /api/predict; every error is JSON with a fitting status."""
+
+    server_version = "digitlab"
+    timeout = CLIENT_TIMEOUT  # an idle client is dropped; its thread ends, others go on
+    models: Sequence[ServedModel] = ()
+    quiet = False
+
+    def do_GET(self) -> None:
+        """The page or the model list."""
+        path = self._route("GET")
+        if path == "/api/models":
+            self._json(HTTPStatus.OK, {"models": [m.describe() for m in self.models]})
+        elif path:
+            self._send(HTTPStatus.OK, "text/html; charset=utf-8", page())
+
+    def do_POST(self) -> None:
+        """Read the digit in the posted image bytes."""
+        if not self._route("POST"):
+            return
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            self._error(HTTPStatus.LENGTH_REQUIRED, "send the image with a Content-Length")
+            return
+        if int(length) > MAX_BODY:
+            self.close_connection = True  # the unread body must not be parsed as a request
+            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"over {MAX_BODY:,} bytes")
+            return
+        body = self.rfile.read(int(length))
+        try:
+            self._json(HTTPStatus.OK, predict_json(self.models, body))
+        except ImageError as err:
+            self._error(HTTPStatus.BAD_REQUEST, str(err))
+
+    def do_PUT(self) -> None:
+        """No route takes PUT."""
+        self._route("PUT")
+
+    do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_PUT  # noqa: N815
+
+    def _route(self, method: str) -> str | None:
+        """The path when `method` is its route's; otherwise answer 404 or 405 and None."""
+        path = urlsplit(self.path).path
+        allowed = ROUTES.get(path)
+        if allowed is None:
+            self._error(HTTPStatus.NOT_FOUND, f"no such path: {path[:80]}")
+            return None
+        if allowed != method:
+            self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes {allowed}", allow=allowed)
+            return None
+        return path
+
+    def _error(self, status: HTTPStatus, message: str, allow: str | None = None) -> None:
+        self._json(status, {"error": message}, {"Allow": allow} if allow else {})
+
+    def _json(
+        self, status: HTTPStatus, data: object, headers: dict[str, str] | None = None
+    ) -> None:
+        body = json.dumps(data).encode()
+        self._send(status, "application/json", body, headers or {})
+
+    def _send(
+        self, status: HTTPStatus, kind: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """One line per request on stderr, unless quiet."""
+        if not self.quiet:
+            super().log_message(format, *args)
+
+
+def make_server(
+    models: Sequence[ServedModel],
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    quiet: bool = False,
+    client_timeout: float = CLIENT_TIMEOUT,
+) -> ThreadingHTTPServer:
+    """A server bound to host:port (0: a free port) that serves `models`; not yet started."""
+    attributes = {"models": tuple(models), "quiet": quiet, "timeout": client_timeout}
+    server = ThreadingHTTPServer((host, port), type("BoundHandler", (Handler,), attributes))
+    server.daemon_threads = True  # a stuck client never keeps the process alive
+    return server
+
+
+def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
+    """Run server.serve_forever in a daemon thread (for tests and benchmarks)."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,144 @@
+"""The drawing page in a real headless Chromium: strokes in, a prediction and bars out.
+
+Chromium comes from Debian (`make test` installs it when run as root); Playwright
+drives it through `executable_path`, so no browser is downloaded. A missing
+Chromium fails this test with the command that installs it, rather than skipping.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+import torch
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from digitlab import serve
+from digitlab.model import MLP, ModelSpec, save_model
+from tests.conftest import ROOT
+
+INSTALL = "apt-get install -y --no-install-recommends chromium fonts-dejavu-core"
+REAL_MODEL = ROOT / "models/mlp.pt"
+SCREENSHOT = ROOT / "reports/page.png"  # reports/ is ignored; the README's copy is docs/page.png
+
+Stroke = list[tuple[float, float]]  # points as fractions of the pad's width and height
+ONE: list[Stroke] = [[(0.5, 0.15), (0.5, 0.85)]]
+SEVEN: list[Stroke] = [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]
+
+
+def chromium() -> str:
+    """Debian's chromium binary; fails the test with the install command if it is missing."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.fail(f"chromium is not installed; run: {INSTALL}", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server with two models: the workspace's trained one when present, and a tiny one."""
+    tiny_spec = ModelSpec(hidden_sizes=(16,))
+    tiny = tmp_path_factory.mktemp("models") / "tiny.pt"
+    save_model(MLP(tiny_spec, torch.Generator().manual_seed(0)), tiny_spec, tiny)
+    models = [serve.from_file(tiny, "untrained")]
+    if REAL_MODEL.exists():
+        models.insert(0, serve.from_file(REAL_MODEL, "workspace", ROOT / serve.METRICS_FILE))
+    else:
+        models.append(serve.from_file(tiny, "untrained, again"))
+    server = serve.make_server(models, port=0, quiet=True)
+    serve.serve_in_thread(server)
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Chromium, shared by the tests of this module."""
+    executable = chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True)
+        yield launched
+        launched.close()
+
+
+def draw(page: Page, strokes: list[Stroke]) -> str:
+    """Draw strokes with the mouse on #pad; the digit #prediction shows afterwards."""
+    page.click("#clear")
+    box = page.locator("#pad").bounding_box()
+    assert box is not None
+    mouse = page.mouse
+    for stroke in strokes:
+        points = [
+            (box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke
+        ]
+        mouse.move(*points[0])
+        mouse.down()
+        for point in points[1:]:
+            mouse.move(*point, steps=12)
+        mouse.up()
+    page.wait_for_function(
+        "document.getElementById('prediction').textContent !== ''", timeout=10_000
+    )
+    return str(page.text_content("#prediction"))
+
+
+def test_drawing_gives_a_prediction_and_ten_bars_per_model(browser: Browser, url: str) -> None:
+    """Mouse strokes on the pad yield #prediction, the 28×28 preview and 10 bars per model."""
+    page = browser.new_page(viewport={"width": 1100, "height": 760})
+    page.goto(url)
+    page.wait_for_selector(".model")
+    label = draw(page, ONE)
+    assert label in "0123456789"
+    cards = page.locator(".model")
+    assert cards.count() == 2
+    for i in range(cards.count()):
+        assert cards.nth(i).locator(".bar").count() == 10
+        assert cards.nth(i).locator(".bar.top").count() == 1
+    inked = page.evaluate(
+        "Array.from(document.getElementById('seen').getContext('2d')"
+        ".getImageData(0, 0, 28, 28).data).some((v, i) => i % 4 === 0 && v > 0)"
+    )
+    assert inked, "the 28×28 preview stayed black"
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    page.close()
+
+
+def test_a_stroke_drawn_one_reads_as_one_with_the_trained_model(browser: Browser, url: str) -> None:
+    """With models/mlp.pt from `make repro`, one vertical stroke is read as 1 (and a 7 as 7)."""
+    if not REAL_MODEL.exists():
+        pytest.skip("needs models/mlp.pt: run `make repro` first")
+    page = browser.new_page()
+    page.goto(url)
+    page.wait_for_selector(".model")
+    assert draw(page, ONE) == "1"
+    assert draw(page, SEVEN) == "7"
+    page.close()
+
+
+def test_the_page_fits_a_phone_screen(browser: Browser, url: str) -> None:
+    """At 390×844 nothing overflows sideways, and the pad and the readings stack."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(url)
+    page.wait_for_selector(".model")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    pad, models = page.locator("#pad").bounding_box(), page.locator("#models").bounding_box()
+    assert pad is not None
+    assert models is not None
+    assert models["y"] > pad["y"] + pad["height"]
+    page.screenshot(path=str(SCREENSHOT.with_name("page-phone.png")), full_page=True)
+    page.close()
+
+
+def test_the_page_needs_no_network(url: str) -> None:
+    """The page names no external host, so it works offline: all CSS and JS are inline."""
+    import urllib.request
+
+    page = urllib.request.urlopen(url, timeout=10).read().decode()
+    assert "http://" not in page
+    assert "https://" not in page
+    assert "<script src" not in page
+    assert "<link" not in page
