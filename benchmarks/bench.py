@@ -1,7 +1,7 @@
 """Benchmarks for the pipeline and the train stage; writes benchmarks/results.md.
 
     python benchmarks/bench.py                 # everything (about 8 minutes on 2 cores)
-    python benchmarks/bench.py --only train    # one section: classical, train or pipeline
+    python benchmarks/bench.py --only serve    # one section: classical, train, pipeline, serve
 
 Timing is noisy, so each number says how it was taken; ratios come from one run.
 """
@@ -9,17 +9,23 @@ Timing is noisy, so each number says how it was taken; ratios come from one run.
 from __future__ import annotations
 
 import argparse
+import http.client
+import io
 import itertools
 import json
 import os
 import platform
 import resource
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
@@ -171,10 +177,102 @@ def bench_pipeline(tmp: Path) -> list[str]:
     ]
 
 
+def _stroke_one() -> bytes:
+    """A '1' drawn as one thick stroke on a 280×280 white pad, as the page sends it."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(image).line([(140, 40), (140, 240)], fill=0, width=22)
+    buffer = io.BytesIO()
+    image.save(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _post(url: str, body: bytes) -> tuple[int, float]:
+    """(status, seconds) of one POST to the server."""
+    start = time.perf_counter()
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("POST", parts.path, body=body)
+        status = connection.getresponse().status
+    finally:
+        connection.close()
+    return status, time.perf_counter() - start
+
+
+def _junk(url: str, payload: bytes) -> None:
+    """Send raw bytes and read whatever comes back until the server closes."""
+    parts = urllib.parse.urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as raw:
+        raw.sendall(payload)
+        raw.shutdown(socket.SHUT_WR)
+        while raw.recv(65536):
+            pass
+
+
+def bench_serve(tmp: Path) -> list[str]:
+    """8 concurrent clients against `digitlab serve` with two models; then a malformed burst."""
+    second = tmp / "second.pt"  # a second model: a copy, so the numbers need no experiment
+    shutil.copy(ROOT / "models/mlp.pt", second)
+    shutil.copy(ROOT / "models/mlp.json", second.with_suffix(".json"))
+    command = [str(Path(sys.executable).parent / "digitlab"), "serve", "--port", "0", "--quiet"]
+    server = subprocess.Popen(
+        [*command, "--model", str(second)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        base = server.stdout.readline().split()[-1]
+        url, body, clients, per_client = base + "api/predict", _stroke_one(), 8, 50
+        _post(url, body)  # warm-up: first-call allocations
+        start = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            results = list(pool.map(lambda _: _post(url, body), range(clients * per_client)))
+        wall = time.perf_counter() - start
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        fields = dict(line.split(":", 1) for line in status.splitlines())
+        rss = {key: int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM")}  # MB
+        junk = [
+            b"\x00\xffgarbage\r\n\r\n",
+            b"POST /api/predict HTTP/1.1\r\nContent-Length: 9\r\n\r\nnot a png",
+            b"GET /../../etc/passwd HTTP/1.1\r\n\r\n",
+            b"DELETE / HTTP/1.1\r\n\r\n",
+            b"POST /api/predict HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n",
+        ]
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(lambda i: _junk(base, junk[i % len(junk)]), range(200)))
+        after, _ = _post(url, body)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    latencies = sorted(seconds for _, seconds in results)
+    errors = sum(code != 200 for code, _ in results)
+    p50, p99 = (1000 * latencies[int(q * (len(latencies) - 1))] for q in (0.5, 0.99))
+    throughput = len(results) / wall
+    return [
+        "## Server load (issue 10)",
+        "",
+        f"`digitlab serve` with two models (the workspace's and a copy), {clients} concurrent "
+        f"clients, {len(results)} POST /api/predict of a drawn '1' (a 280×280 PNG), one "
+        "connection per request, on this machine's 2 cores; the clients share those cores.",
+        "",
+        "| what | value | target |",
+        "|---|---|---|",
+        f"| throughput | {throughput:.0f} predictions/s | ≥ 200 |",
+        f"| latency p50 | {p50:.1f} ms | — |",
+        f"| latency p99 | {p99:.1f} ms | ≤ 50 |",
+        f"| errors | {errors} of {len(results)} | 0 |",
+        f"| server memory (RSS now / peak) | {rss['VmRSS']:.0f} / {rss['VmHWM']:.0f} MB | — |",
+        f"| after 200 malformed requests, a good one | HTTP {after} | 200 |",
+        "",
+    ]
+
+
 SECTIONS: dict[str, Callable[[Path], list[str]]] = {
     "classical": bench_classical,
     "train": bench_train,
     "pipeline": bench_pipeline,
+    "serve": bench_serve,
 }
 
 
