@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> None:
     model, spec = load_model(args.model)  # the model card, not params.yaml, says how to score
     images, labels = load_split(args.data, train=False)
 
-    result = evaluate(model, spec, images, labels)
+    result = evaluate(model, spec, images, labels, params.robustness)
 
     write_json(args.metrics, result.metrics)
     write_csv(args.confusion, ["actual", "predicted"], result.confusion_rows())

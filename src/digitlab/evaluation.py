@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from matplotlib.figure import Figure
 
 from digitlab.config import require
+from digitlab.degrade import RobustnessParams, degradations
 from digitlab.model import MLP, ModelSpec, loss_function
 from digitlab.plotting import digit_grid
 
 
 @dataclass(frozen=True)
 class EvaluateParams:
-    """Params `evaluate`: how many confident mistakes plots/misclassified.png shows."""
+    """Params `evaluate`: the mistakes figure's size and the robustness degradations."""
 
-    mistakes: int = 32
+    mistakes: int = 32  # how many confident mistakes plots/misclassified.png shows
+    robustness: RobustnessParams = field(default_factory=RobustnessParams)
 
     def __post_init__(self) -> None:
         require(self.mistakes >= 1, "mistakes", self.mistakes, "an integer >= 1")
@@ -42,20 +44,43 @@ class Evaluation:
         return wrong[order[:count]]
 
 
-def evaluate(model: MLP, spec: ModelSpec, images: torch.Tensor, labels: torch.Tensor) -> Evaluation:
-    """Score images (n, 784) against labels (n,), with the loss the model was trained with."""
+def evaluate(
+    model: MLP,
+    spec: ModelSpec,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    robustness: RobustnessParams | None = None,
+) -> Evaluation:
+    """Score images (n, 784) against labels (n,) with the loss the model was trained with.
+
+    With `robustness`, also the accuracy on each degraded copy (robust_<name>) and the
+    lowest of those (robust_min).
+    """
     with torch.no_grad():
         scores = model.eval()(images)  # (n, 10)
         probabilities = model.to_probabilities(scores)  # (n, 10)
         confidence, predicted = probabilities.max(dim=1)  # (n,), (n,)
         metrics = {
-            "test_accuracy": (predicted == labels).double().mean().item(),
+            "test_accuracy": _accuracy(probabilities, labels),
             "test_loss": loss_function(spec)(scores, labels).item(),
         }
-    for digit in range(10):
-        mask = labels == digit
-        metrics[f"accuracy_class_{digit}"] = (predicted[mask] == digit).double().mean().item()
+        for digit in range(10):
+            mask = labels == digit
+            metrics[f"accuracy_class_{digit}"] = (predicted[mask] == digit).double().mean().item()
+        if robustness is not None:
+            robust = {
+                f"robust_{name}": (model(degrade(images)).argmax(1) == labels)
+                .double()
+                .mean()
+                .item()
+                for name, degrade in degradations(robustness, len(images)).items()
+            }
+            metrics |= robust | {"robust_min": min(robust.values())}
     return Evaluation(labels, predicted, confidence, metrics)
+
+
+def _accuracy(scores: torch.Tensor, labels: torch.Tensor) -> float:
+    return (scores.argmax(1) == labels).double().mean().item()
 
 
 def mistakes_figure(evaluation: Evaluation, images: torch.Tensor, count: int) -> Figure:

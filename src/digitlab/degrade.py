@@ -1,0 +1,128 @@
+"""Fixed, seeded degradations of test images that mimic what real inputs do to digits.
+
+MNIST is clean: centred, anti-aliased, one stroke width. A user's photo or drawing
+is none of these. Each function maps images (n, 784) in [0, 1] to images of the
+same shape; `evaluate` scores the model on each, so robustness is a metric that
+`dvc exp show` compares like accuracy.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+from digitlab.augment import gaussian_blur
+from digitlab.config import require
+from digitlab.digits import to_mnist
+
+
+@dataclass(frozen=True)
+class RobustnessParams:
+    """Params `evaluate.robustness`: how hard each degradation is, and the seed of its draws."""
+
+    seed: int = 0
+    low_resolution: int = 10  # down to this many pixels a side, back up through to_mnist
+    shift_pixels: int = 3  # each image moved this far in a seeded direction
+    rotate_degrees: float = 15.0  # each image turned by + or − this, seeded
+    blur_sigma: float = 1.0  # Gaussian blur, in pixels
+    jpeg_quality: int = 20  # PIL's JPEG quality, 1 (worst) to 95
+
+    def __post_init__(self) -> None:
+        require(4 <= self.low_resolution <= 27, "low_resolution", self.low_resolution, "in [4, 27]")
+        require(1 <= self.shift_pixels <= 8, "shift_pixels", self.shift_pixels, "in [1, 8]")
+        require(0 < self.rotate_degrees <= 90, "rotate_degrees", self.rotate_degrees, "in (0, 90]")
+        require(0 < self.blur_sigma <= 3, "blur_sigma", self.blur_sigma, "in (0, 3]")
+        require(1 <= self.jpeg_quality <= 95, "jpeg_quality", self.jpeg_quality, "in [1, 95]")
+
+
+def planes(images: torch.Tensor) -> torch.Tensor:
+    """(n, 784) -> (n, 1, 28, 28), the layout convolutions and grid_sample take."""
+    return images.reshape(-1, 1, 28, 28)
+
+
+def shift(images: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """Move image i by (rows[i], cols[i]) whole pixels, filling with black; (n, 784)."""
+    n = len(images)
+    source = planes(images)
+    out = torch.zeros_like(source)
+    for i in range(n):  # per image: each has its own offset
+        r, c = int(rows[i]), int(cols[i])
+        out[i, :, max(r, 0) : 28 + min(r, 0), max(c, 0) : 28 + min(c, 0)] = source[
+            i, :, max(-r, 0) : 28 + min(-r, 0), max(-c, 0) : 28 + min(-c, 0)
+        ]
+    return out.reshape(n, 784)
+
+
+def rotate(images: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
+    """Turn image i by degrees[i] about the centre, bilinear; (n, 784)."""
+    angle = torch.deg2rad(degrees.float())  # (n,)
+    cos, sin, zero = torch.cos(angle), torch.sin(angle), torch.zeros_like(angle)
+    theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
+    grid = nn.functional.affine_grid(theta, [len(images), 1, 28, 28], align_corners=False)
+    return nn.functional.grid_sample(planes(images), grid, align_corners=False).reshape(-1, 784)
+
+
+def thicken(images: torch.Tensor) -> torch.Tensor:
+    """Strokes one pixel wider on every side: a 3×3 grey-level dilation; (n, 784)."""
+    return nn.functional.max_pool2d(planes(images), 3, stride=1, padding=1).reshape(-1, 784)
+
+
+def thin(images: torch.Tensor) -> torch.Tensor:
+    """Strokes one pixel narrower: a 2×2 grey-level erosion, the thin pen of a user; (n, 784)."""
+    padded = nn.functional.pad(-planes(images), (0, 1, 0, 1), value=0.0)
+    return (-nn.functional.max_pool2d(padded, 2, stride=1)).clamp(min=0).reshape(-1, 784)
+
+
+def blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A Gaussian blur of `sigma` pixels, zero beyond the frame; (n, 784)."""
+    return gaussian_blur(planes(images), sigma).reshape(-1, 784)
+
+
+def jpeg(images: torch.Tensor, quality: int) -> torch.Tensor:
+    """Each image through an 8-bit JPEG file of `quality` and back; (n, 784)."""
+    out = []
+    for pixels in (images.reshape(-1, 28, 28).numpy() * 255).round().astype(np.uint8):
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, format="jpeg", quality=quality)
+        out.append(np.asarray(Image.open(buffer), dtype=np.float32) / 255)
+    return torch.from_numpy(np.stack(out)).reshape(-1, 784)
+
+
+def low_resolution(images: torch.Tensor, side: int) -> torch.Tensor:
+    """Down to side×side, then up again through to_mnist, as a user's small picture; (n, 784)."""
+    out = []
+    for pixels in (images.reshape(-1, 28, 28).numpy() * 255).round().astype(np.uint8):
+        small = Image.fromarray(pixels).resize((side, side), Image.Resampling.BOX)
+        out.append(to_mnist(small) if np.asarray(small).max() > 0 else np.zeros((28, 28)))
+    return torch.from_numpy(np.stack(out).astype(np.float32)).reshape(-1, 784)
+
+
+Degradation = Callable[[torch.Tensor], torch.Tensor]
+
+
+def degradations(params: RobustnessParams, n: int) -> dict[str, Degradation]:
+    """Each degradation by metric name; the per-image draws for n images come from params.seed."""
+    generator = torch.Generator().manual_seed(params.seed)
+    # A direction per image on the square of side 2·shift: whole-pixel, never (0, 0).
+    angle = torch.rand(n, generator=generator) * 2 * math.pi
+    rows = (params.shift_pixels * torch.sin(angle)).round()
+    cols = (params.shift_pixels * torch.cos(angle)).round()
+    signs = torch.randint(0, 2, (n,), generator=generator) * 2 - 1  # ±1
+    return {
+        f"low_resolution_{params.low_resolution}": lambda x: low_resolution(
+            x, params.low_resolution
+        ),
+        "thick_strokes": thicken,
+        "thin_strokes": thin,
+        f"shift_{params.shift_pixels}px": lambda x: shift(x, rows, cols),
+        f"rotate_{params.rotate_degrees:g}deg": lambda x: rotate(x, signs * params.rotate_degrees),
+        f"blur_{params.blur_sigma:g}px": lambda x: blur(x, params.blur_sigma),
+        f"jpeg_q{params.jpeg_quality}": lambda x: jpeg(x, params.jpeg_quality),
+    }

@@ -1,0 +1,101 @@
+"""Robustness degradations on tiny inputs: each does what its name says, and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from digitlab.degrade import (
+    RobustnessParams,
+    degradations,
+    jpeg,
+    low_resolution,
+    rotate,
+    shift,
+    thicken,
+    thin,
+)
+
+
+def _square(top: int = 10, left: int = 10, side: int = 6) -> torch.Tensor:
+    """One image (1, 784): a bright square on black."""
+    image = torch.zeros(1, 28, 28)
+    image[0, top : top + side, left : left + side] = 1.0
+    return image.reshape(1, 784)
+
+
+def test_shifting_there_and_back_is_the_identity_inside_the_frame() -> None:
+    """Ink that stays inside the 28×28 frame comes back exactly where it was."""
+    images = torch.rand(4, 784) * _square(8, 8, 12)  # content well inside the frame
+    rows, cols = torch.tensor([3, -3, 0, 2]), torch.tensor([0, 3, -3, -2])
+    assert torch.equal(shift(shift(images, rows, cols), -rows, -cols), images)
+
+
+def test_shift_moves_by_whole_pixels_and_fills_black() -> None:
+    """A square at (10, 10) shifted by (3, −2) sits at (13, 8); ink pushed out is gone."""
+    moved = shift(_square(), torch.tensor([3]), torch.tensor([-2]))
+    assert torch.equal(moved, _square(13, 8))
+    edge = shift(_square(0, 0), torch.tensor([-3]), torch.tensor([0]))
+    assert float(edge.sum()) == 3 * 6
+
+
+def test_thick_strokes_grow_by_one_pixel_and_thin_ones_shrink() -> None:
+    """A 6×6 square becomes 8×8 when thickened and 5×5 when thinned; a lone pixel vanishes."""
+    assert torch.equal(thicken(_square()), _square(9, 9, 8))
+    assert torch.equal(thin(_square()), _square(10, 10, 5))
+    assert float(thin(_square(5, 5, 1)).sum()) == 0
+
+
+def test_rotation_by_zero_is_the_identity_and_by_90_turns_the_image() -> None:
+    """0° changes nothing; 90° maps an off-centre bar onto the matching bar turned."""
+    image = torch.zeros(1, 28, 28)
+    image[0, 4:24, 20:22] = 1.0  # a vertical bar right of centre
+    flat = image.reshape(1, 784)
+    torch.testing.assert_close(rotate(flat, torch.tensor([0.0])), flat, atol=1e-5, rtol=0)
+    turned = rotate(flat, torch.tensor([90.0])).reshape(28, 28)
+    assert torch.allclose(turned, torch.rot90(image[0], 1), atol=1e-4) or torch.allclose(
+        turned, torch.rot90(image[0], -1), atol=1e-4
+    )
+
+
+def test_low_resolution_round_trip_keeps_shape_and_range() -> None:
+    """Down to 10×10 and back: (n, 784), values in [0, 1], the digit still in the middle."""
+    out = low_resolution(torch.cat([_square(4, 4, 14), torch.zeros(1, 784)]), 10)
+    assert out.shape == (2, 784)
+    assert float(out.min()) >= 0
+    assert float(out.max()) <= 1
+    assert float(out[1].sum()) == 0  # a blank image stays blank
+    planes = out[0].reshape(28, 28)
+    assert float(planes[4:24, 4:24].sum()) > 0.95 * float(planes.sum())
+
+
+def test_jpeg_at_high_quality_is_close_and_at_low_quality_is_not() -> None:
+    """JPEG keeps shape and range; quality 95 stays near the original, quality 5 drifts."""
+    image = _square(6, 6, 16)
+    good, bad = jpeg(image, 95), jpeg(image, 5)
+    assert good.shape == bad.shape == (1, 784)
+    assert float((good - image).abs().max()) < 0.2
+    assert float((bad - image).abs().max()) > float((good - image).abs().max())
+
+
+def test_degradations_are_named_seeded_and_shape_preserving() -> None:
+    """Seven named maps; the same seed gives the same degraded batch, every output (n, 784)."""
+    images = torch.rand(5, 784) * _square(6, 6, 16)
+    first = degradations(RobustnessParams(seed=1), 5)
+    again = degradations(RobustnessParams(seed=1), 5)
+    assert list(first) == ["low_resolution_10", "thick_strokes", "thin_strokes", "shift_3px",
+                           "rotate_15deg", "blur_1px", "jpeg_q20"]  # fmt: skip
+    for name, degrade in first.items():
+        out = degrade(images)
+        assert out.shape == (5, 784), name
+        assert torch.equal(out, again[name](images)), name
+
+
+@pytest.mark.parametrize("key", ["low_resolution", "shift_pixels", "jpeg_quality"])
+def test_out_of_range_robustness_params_are_rejected(key: str) -> None:
+    """Each bound is checked, naming the key."""
+    from digitlab.config import from_dict
+    from digitlab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"evaluate\.robustness\.{key}"):
+        from_dict(RobustnessParams, {key: 0}, where="evaluate.robustness")
