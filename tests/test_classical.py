@@ -117,3 +117,59 @@ def test_summary_of_a_linear_fit_reports_the_gap_to_lstsq(line: Dataset) -> None
     assert set(metrics) == {"w", "mse", "mse_optimal", "mse_gap"}
     assert metrics["mse_gap"] == pytest.approx(metrics["mse"] - metrics["mse_optimal"])
     assert metrics["mse_gap"] >= 0
+
+
+LINEAR = {
+    "online": (c.fit_online, c.OnlineParams(), len),
+    "sgd": (c.fit_sgd, c.SgdParams(), len),
+    "minibatch": (c.fit_minibatch, c.MinibatchParams(epochs=7), lambda _: 7),
+    "gd_bias": (c.fit_gd_bias, c.GdBiasParams(epochs=5), lambda _: 5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINEAR))
+def test_loss_curve_is_one_mse_per_step_ending_at_the_fit(name: str, line: Dataset) -> None:
+    """The curve is ('step', 1..n, losses): one point per update or epoch, and the last
+    equals numpy's MSE of the final line on the data, computed here."""
+    fit_function, params, steps = LINEAR[name]
+    data = reverse_x(line) if name == "gd_bias" else line
+    fit = fit_function(data, params)
+    label, xs, losses = fit.curve
+    assert label == "step"
+    assert list(xs) == list(range(1, steps(data.x) + 1))
+    assert len(losses) == len(xs)
+    w, b = fit.params["w"], fit.params.get("b", 0.0)
+    assert losses[-1] == pytest.approx(np.mean((w * data.x + b - data.y) ** 2), rel=1e-12)
+    assert c.summarize(fit)["mse"] == pytest.approx(losses[-1], rel=1e-12)
+    np.testing.assert_allclose(fit.predict(np.array([0.0, 1.0])), [b, w + b], rtol=1e-12)
+
+
+def test_normal_equation_curve_is_the_loss_parabola_over_w(line: Dataset) -> None:
+    """x is 61 values of w from w_min to w_max; y is the MSE of y = w·x on the noisy data."""
+    params = c.NormalEquationParams(w_min=0.5, w_max=2.5)
+    label, ws, losses = c.fit_normal_equation(line, params).curve
+    noisy = c.with_outlier(line, params.outlier_y)
+    assert label == "w"
+    np.testing.assert_allclose(ws, np.linspace(0.5, 2.5, 61))
+    expected = [np.mean((w * noisy.x - noisy.y) ** 2) for w in ws]
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)
+
+
+def test_sigmoid_curve_and_summary_score_the_final_unit() -> None:
+    """The last loss and the summary's mse are the MSE of σ(w·x + b); accuracy thresholds at 0.5."""
+    data = make_step(StepParams(n_samples=40), np.random.default_rng(1))
+    fit = c.fit_sigmoid(data, c.SigmoidParams(epochs=30))
+    w, b = fit.params["w"], fit.params["b"]
+    probabilities = 1 / (1 + np.exp(-(w * data.x + b)))
+    summary = c.summarize(fit)
+    assert fit.curve[2][-1] == pytest.approx(np.mean((probabilities - data.y) ** 2), rel=1e-12)
+    assert summary["mse"] == pytest.approx(fit.curve[2][-1], rel=1e-12)
+    assert summary["accuracy"] == np.mean((probabilities >= 0.5) == (data.y == 1))
+    assert set(summary) == {"w", "b", "mse", "accuracy"}
+
+
+def test_caption_shows_the_fitted_line_only() -> None:
+    """Figure titles show w, b and w_clean to four digits, and leave other params out."""
+    fit = c.Fit({"w": 1.23456, "b": -0.5, "fc1_w_0": 3.0}, Dataset(np.zeros(2), np.zeros(2)),
+                ("step", [1], [0.0]), lambda x: x)  # fmt: skip
+    assert fit.caption() == "w=1.235, b=-0.5"

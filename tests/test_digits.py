@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digitlab.digits import load_digit, to_mnist
+from digitlab.digits import load_digit, read_digit, to_mnist
 from digitlab.errors import ImageError
 
 
@@ -100,5 +101,69 @@ def test_unusable_files_raise_one_clear_error(
 
 def test_missing_file_is_reported() -> None:
     """A path that does not exist is an error for that file."""
-    with pytest.raises(ImageError, match="file not found"):
+    with pytest.raises(ImageError, match=r"^file not found$"):
         load_digit(Path("/no/such/digit.png"))
+
+
+def test_a_solid_block_lands_exactly_where_mnist_would_put_it() -> None:
+    """Oracle by hand: a 40×20 block is cropped, halved to 20×10 and centred by mass at
+    (13.5, 13.5), so it fills rows 4..23 and columns 9..18 with full ink."""
+    picture = np.zeros((100, 100), dtype=np.uint8)
+    picture[30:70, 50:70] = 150  # grey ink: the map is scaled so the darkest stroke is 1
+    expected = np.zeros((28, 28), dtype=np.float32)
+    expected[4:24, 9:19] = 1.0
+    np.testing.assert_array_equal(to_mnist(Image.fromarray(picture)), expected)
+
+
+def test_faint_specks_below_a_fifth_of_the_ink_do_not_widen_the_crop() -> None:
+    """The bounding box counts pixels above 20 % of the strongest ink only."""
+    picture = np.zeros((100, 100), dtype=np.uint8)
+    picture[30:70, 50:70] = 250
+    picture[5, 5] = 49  # 19.6 % of 250: ignored by the crop, so the block still fills 20 rows
+    digit = to_mnist(Image.fromarray(picture))
+    assert _box(np.where(digit > 0.5, digit, 0)) == (20, 10)
+
+
+def test_palette_image_with_a_transparent_colour_reads_like_paper() -> None:
+    """A 'P' picture whose background colour is marked transparent reads like ink on paper."""
+    paper = _seven(ink=0, paper=255).convert("P")
+    paper.info["transparency"] = paper.getpixel((0, 0))
+    np.testing.assert_allclose(to_mnist(paper), to_mnist(_seven()), atol=0.02)
+
+
+def _png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="png")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("side", "message"),
+    [
+        (6000, "36,000,000 pixels is over the limit of 25,000,000; scale it down first"),
+        (16000, "256,000,000 pixels is over the limit of 25,000,000; scale it down first"),
+    ],
+)
+def test_pixel_bombs_are_refused_with_their_size(side: int, message: str) -> None:
+    """Over our cap (6000²) or over PIL's own guard (16000²): one line with the pixel count."""
+    with pytest.raises(ImageError) as caught:
+        read_digit(_png_bytes(Image.new("1", (side, side), 1)))
+    assert str(caught.value) == message
+
+
+def test_an_image_at_the_pixel_cap_is_read() -> None:
+    """Exactly MAX_PIXELS is allowed: the cap is a strict upper bound."""
+    image = Image.new("L", (5000, 5000), 0)
+    ImageDraw.Draw(image).line([(2500, 500), (2500, 4500)], fill=255, width=400)
+    assert read_digit(_png_bytes(image)).shape == (28, 28)
+
+
+def test_truncated_and_unreadable_files_say_why() -> None:
+    """A PNG cut short cannot be decoded; a folder cannot be read; both say so in one line."""
+    whole = _png_bytes(_seven())
+    with pytest.raises(ImageError, match=r"^cannot decode the image \(.+\)$"):
+        read_digit(whole[: len(whole) // 2])
+    with pytest.raises(ImageError, match=r"^cannot read the file \(Is a directory\)$"):
+        load_digit(Path("/"))
+    with pytest.raises(ImageError, match=r"^empty file$"):
+        read_digit(b"")

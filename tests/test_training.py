@@ -10,7 +10,17 @@ import torch
 from digitlab.config import from_dict, load_params
 from digitlab.errors import ConfigError, DivergedError
 from digitlab.mnist import load_split
-from digitlab.training import TrainParams, accuracy, hold_out, run_epoch, train
+from digitlab.training import (
+    History,
+    TrainParams,
+    accuracy,
+    hold_out,
+    make_optimizer,
+    make_step,
+    pick_device,
+    run_epoch,
+    train,
+)
 from tests.conftest import ROOT
 from tests.fakes import write_fake_mnist
 
@@ -179,3 +189,69 @@ def test_default_params_are_the_tutorials() -> None:
     assert (params.lr, params.momentum, params.batch_size, params.epochs) == (1.0, 0.0, 6000, 200)
     assert (params.normalize, params.schedule, params.label_smoothing) == (False, "none", 0.0)
     assert (params.dropout, params.validation) == (0.0, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("sgd", torch.optim.SGD), ("adam", torch.optim.Adam), ("adamw", torch.optim.AdamW)],
+)
+def test_the_optimizer_is_the_one_named_with_its_settings(name: str, kind: type) -> None:
+    """optimizer, lr and weight_decay reach torch; momentum reaches SGD."""
+    params = _small(optimizer=name, lr=0.25, weight_decay=0.01, momentum=0.5)
+    optimizer = make_optimizer(params, torch.nn.Linear(2, 2))
+    assert type(optimizer) is kind
+    group = optimizer.param_groups[0]
+    assert (group["lr"], group["weight_decay"]) == (0.25, 0.01)
+    if name == "sgd":
+        assert group["momentum"] == 0.5
+
+
+def test_onecycle_spans_every_step_of_every_epoch(data: Data) -> None:
+    """The schedule is epochs × steps_per_epoch long: that many steps run, one more overruns."""
+    params = _small(epochs=3, schedule="onecycle", optimizer="adamw", lr=0.01)
+    step = make_step(params, torch.nn.Linear(784, 10), steps_per_epoch=3)
+    for _ in range(9):
+        step(data[0][:10], data[1][:10])
+    with pytest.raises(ValueError, match="Tried to step 10 times"):
+        step(data[0][:10], data[1][:10])
+
+
+def test_epoch_loss_and_accuracy_are_means_over_images_not_batches() -> None:
+    """A short last batch counts by its size: batches of 4 and 2 with losses 1 and 4 give 2."""
+    images, labels = torch.zeros(6, 784), torch.tensor([0, 0, 0, 0, 1, 1])
+    losses = iter([1.0, 4.0])
+
+    def step(inputs: torch.Tensor, batch_labels: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        scores = torch.zeros(len(inputs), 10)
+        scores[:, 0] = 1.0  # always predicts 0
+        return scores, torch.tensor(next(losses))
+
+    loss, accuracy_ = run_epoch(step, images, labels, _small(batch_size=4), torch.Generator())
+    assert loss == pytest.approx((4 * 1.0 + 2 * 4.0) / 6)
+    assert accuracy_ == pytest.approx(4 / 6)
+
+
+def test_accuracy_counts_across_evaluation_batches(data: Data) -> None:
+    """Batched evaluation gives the same fraction as one pass over all images."""
+    model = torch.nn.Linear(784, 10)
+    images, labels = data
+    whole = float((model(images).argmax(1) == labels).double().mean())
+    assert accuracy(model, images, labels, batch=7) == pytest.approx(whole)
+
+
+def test_cpu_and_auto_pick_the_cpu_without_cuda() -> None:
+    """cpu is always the CPU; auto is the CPU when CUDA is absent."""
+    assert pick_device("cpu").type == "cpu"
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert pick_device("auto").type == expected
+
+
+def test_history_summary_is_the_last_epoch_and_the_time() -> None:
+    """summary() drops 'epoch' for 'epochs', rounds the time; caption prefers validation."""
+    last = {"epoch": 2, "train_loss": 0.25, "train_accuracy": 0.8, "val_accuracy": 0.75}
+    history = History([{"epoch": 1, "train_loss": 0.5, "train_accuracy": 0.7}, last], 3.14159)
+    expected = {"train_loss": 0.25, "train_accuracy": 0.8, "val_accuracy": 0.75}
+    assert history.summary() == {**expected, "epochs": 2, "train_seconds": 3.14}
+    assert history.caption() == "validation accuracy 75.00%"
+    history.rows.pop()
+    assert history.caption() == "training accuracy 70.00%"
