@@ -25,7 +25,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup repro test lint format bench report ci-report verify-repro exp-fast exp-best \
-	serve browser clean
+	serve browser push pull ci-pull clean
 CHROMIUM := chromium fonts-dejavu-core
 SERVE_ARGS ?=
 
@@ -72,6 +72,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/zizmor --offline --quiet .github/workflows/pipeline.yml
 
 ## format: rewrite the code with ruff's formatter and safe fixes
 format: $(STAMP)
@@ -88,8 +89,27 @@ report: $(SETUP)
 
 ## ci-report: what CI runs on a pull request: dvc repro, then diffs and plots vs BASE (main)
 ci-report: $(SETUP)
-	$(BIN)/dvc repro
+	@mkdir -p reports
+	set -o pipefail; $(BIN)/dvc repro 2>&1 | tee reports/repro.log
+	@echo "ran: $$(grep -oP "^Running stage '\K[^']+" reports/repro.log | xargs echo) "
+	@echo "not rerun (unchanged or from the run cache): $$(grep -oP \
+		"^(Stage '\K[^']+(?=' didn't change)|Restored stage '\K[^']+)" reports/repro.log | xargs echo)"
 	$(BIN)/python tools/report.py --rev $(BASE) --summary $(SUMMARY)
+
+## push: send data, models and outputs to the default DVC remote (see "Work as a team")
+push: $(SETUP)
+	$(BIN)/dvc push
+
+## pull: fetch data, models and outputs from the default DVC remote instead of rebuilding
+pull: $(SETUP)
+	$(BIN)/dvc pull
+
+## ci-pull: CI's pull: from $$DVC_REMOTE_URL when set, otherwise nothing (a full run follows)
+ci-pull: $(SETUP)
+	@if [ -n "$$DVC_REMOTE_URL" ]; then \
+		$(BIN)/dvc remote add --local --force --default ci "$$DVC_REMOTE_URL" && \
+		$(BIN)/dvc pull --allow-missing; \
+	else echo "no DVC remote configured: every stage runs"; fi
 
 ## verify-repro: dvc repro in a fresh temporary clone must match the committed results
 verify-repro: $(SETUP)

@@ -1,13 +1,18 @@
-"""Stage `train`: fit the MLP to MNIST's training set; write the model, its card and curves."""
+"""Stage `train`: fit the MLP to MNIST's training set; write the model, its card and curves.
+
+Per-epoch metrics go through DVCLive (dvclive/train/), so `dvc exp show`, `dvc plots`
+and DVC's editor and Studio integrations follow training as it runs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
 import torch
+from dvclive import Live
 
 from digitlab.config import load_params
-from digitlab.io import save_figure, write_csv, write_json
+from digitlab.io import save_figure, write_json
 from digitlab.mnist import load_split
 from digitlab.model import save_model
 from digitlab.plotting import history_figure
@@ -16,19 +21,28 @@ from digitlab.training import TrainParams, train
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = path_parser(__doc__, "data", "model", "metrics", "history", "curves")
+    parser = path_parser(__doc__, "data", "model", "metrics", "live", "curves")
     args = parser.parse_args(argv)
     params = load_params("train", TrainParams)
     if params.threads:
         torch.set_num_threads(params.threads)
     images, labels = load_split(args.data, train=True)  # the test set is evaluate's alone
 
-    model, history = train(params, images, labels, log=lambda line: print(line, flush=True))
+    # dvcyaml=None, save_dvc_exp=False: dvc.yaml declares these outputs; DVC makes experiments.
+    with Live(str(args.live), dvcyaml=None, save_dvc_exp=False) as live:
+
+        def log_epoch(row: dict[str, float]) -> None:
+            for name, value in row.items():
+                if name != "epoch":
+                    live.log_metric(name, value, timestamp=True)
+            live.next_step()
+
+        model, history = train(
+            params, images, labels, log=lambda line: print(line, flush=True), on_epoch=log_epoch
+        )
 
     save_model(model, params.spec, args.model, trained_with=asdict(params))
     write_json(args.metrics, history.summary())
-    columns = list(history.rows[0])
-    write_csv(args.history, columns, ([row[c] for c in columns] for row in history.rows))
     title = f"MLP training: {params.epochs} epochs, {history.caption()}"
     save_figure(args.curves, history_figure(history.rows, title))
 

@@ -44,7 +44,7 @@ def train_candidate(clone: Path, base: dict[str, Any], overrides: dict[str, Any]
         )
     (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     command = [sys.executable, "stages/train.py", "--data", str(ROOT / "data/mnist")]
-    command += ["--model", "m/mlp.pt", "--metrics", "m/train.json", "--history", "m/h.csv"]
+    command += ["--model", "m/mlp.pt", "--metrics", "m/train.json", "--live", "m/live"]
     command += ["--curves", "m/c.png"]
     subprocess.run(command, cwd=clone, check=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     return dict(json.loads((clone / "m/train.json").read_text()))

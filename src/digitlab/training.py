@@ -199,14 +199,19 @@ def run_epoch(
     return loss_sum.item() / n, correct.item() / n
 
 
+EpochHook = Callable[[dict[str, float]], None]
+
+
 def train(
     params: TrainParams,
     images: torch.Tensor,
     labels: torch.Tensor,
     log: Callable[[str], None] = print,
+    on_epoch: EpochHook | None = None,
 ) -> tuple[MLP, History]:
     """Train an MLP on images (n, 784) and labels (n,), holding out the last params.validation.
 
+    on_epoch gets each epoch's row as it is made (the stage logs it with DVCLive).
     DivergedError (with the epoch and a hint) if the loss stops being finite.
     """
     device = pick_device(params.device)
@@ -222,7 +227,13 @@ def train(
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(dropout_seed)
         history = _fit(
-            params, model, (train_images, train_labels), (val_images, val_labels), generator, log
+            params,
+            model,
+            (train_images, train_labels),
+            (val_images, val_labels),
+            generator,
+            log,
+            on_epoch or (lambda _: None),
         )
     return model.cpu().eval(), history
 
@@ -234,6 +245,7 @@ def _fit(
     val_set: tuple[torch.Tensor, torch.Tensor],
     generator: torch.Generator,
     log: Callable[[str], None],
+    on_epoch: EpochHook,
 ) -> History:
     """The epoch loop: one shuffled pass, the NaN guard, validation accuracy, progress lines."""
     images, labels = train_set
@@ -257,6 +269,7 @@ def _fit(
         if params.validation:
             row["val_accuracy"] = accuracy(model, *val_set)
         history.rows.append(row)
+        on_epoch(row)
         if epoch % params.log_every == 0 or epoch in (1, params.epochs):
             accuracies = "  ".join(
                 f"{k.removesuffix('_accuracy')} {v:.2%}" for k, v in row.items() if "acc" in k
