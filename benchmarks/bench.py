@@ -1,7 +1,7 @@
 """Benchmarks for the pipeline and the train stage; writes benchmarks/results.md.
 
     python benchmarks/bench.py                 # everything (about 8 minutes on 2 cores)
-    python benchmarks/bench.py --only serve    # one section: classical, train, pipeline, serve
+    python benchmarks/bench.py --only serve    # one section (see SECTIONS at the bottom)
 
 Timing is noisy, so each number says how it was taken; ratios come from one run.
 """
@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
+import yaml
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,12 +124,14 @@ def bench_train(tmp: Path) -> list[str]:
     ours = sh(sys.executable, "-m", "dvc", "repro", "train", cwd=clone)
     peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     train_seconds = json.loads((clone / "metrics/train.json").read_text())["train_seconds"]
-    fp32_accuracy = json.loads((clone / "metrics/train.json").read_text())["test_accuracy"]
+    sh(sys.executable, "-m", "dvc", "repro", "evaluate", cwd=clone)
+    fp32_accuracy = json.loads((clone / "metrics/evaluate.json").read_text())["test_accuracy"]
     # The same config with bf16 matmuls: not the default (the math differs), measured to see.
     params = (clone / "params.yaml").read_text().replace("precision: fp32", "precision: bf16")
     (clone / "params.yaml").write_text(params)
-    sh(sys.executable, "-m", "dvc", "repro", "train", cwd=clone)
+    sh(sys.executable, "-m", "dvc", "repro", "evaluate", cwd=clone)
     bf16 = json.loads((clone / "metrics/train.json").read_text())
+    bf16 |= json.loads((clone / "metrics/evaluate.json").read_text())
     tutorial = tutorial_epoch_seconds(clone / "data/mnist", epochs=3)
     floor = gemm_floor_epoch_seconds(epochs=5)
     per_epoch = train_seconds / 200
@@ -142,7 +145,7 @@ def bench_train(tmp: Path) -> list[str]:
         f"| (a) the tutorial's loop (DataLoader + ToTensor) | {tutorial_200:.0f} | "
         f"{statistics.median(tutorial):.2f} | median of 3 epochs × 200 |",
         f"| (b) our `train` stage (`train_seconds`) | {train_seconds:.1f} | {per_epoch:.3f} | "
-        "full run, includes per-epoch test accuracy |",
+        "full run |",
         f"| (c) GEMM-only floor, same shapes and count | {floor_200:.1f} | "
         f"{statistics.median(floor):.3f} | median of 5 epochs × 200 |",
         f"| (b) with `-S train.precision=bf16` (not the default) | {bf16['train_seconds']:.1f} | "
@@ -268,11 +271,70 @@ def bench_serve(tmp: Path) -> list[str]:
     ]
 
 
+GRID = ["-S", "train.lr=0.001,0.003", "-S", "train.seed=0,1"]  # 4 experiments
+SHORT_TRAIN = {
+    "hidden_sizes": [512, 512], "epochs": 4, "batch_size": 500, "validation": 5000,
+    "loss": "cross_entropy", "optimizer": "adamw", "lr": 0.002, "normalize": True,
+}  # fmt: skip
+
+
+def _queue_busy(clone: Path) -> bool:
+    """Whether `dvc queue status` still lists a queued or running experiment."""
+    status = subprocess.run(
+        [sys.executable, "-m", "dvc", "queue", "status"], cwd=clone, env=ENV,
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return any(word in status for word in ("Queued", "Running"))
+
+
+def bench_queue(tmp: Path) -> list[str]:
+    """A 4-experiment grid through `dvc queue`, in three worker and thread setups."""
+    clone = fresh_clone(tmp)
+    for key, value in (("user.email", "bench@digitlab.invalid"), ("user.name", "bench")):
+        subprocess.run(["git", "config", key, value], cwd=clone, check=True)
+    params = yaml.safe_load((clone / "params.yaml").read_text())
+    params["train"].update(SHORT_TRAIN)
+    params["download"]["sources"] = [f"dir:{ROOT / 'data/mnist/MNIST/raw'}"]
+    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    subprocess.run(["git", "commit", "-qam", "short training for the queue bench"], cwd=clone)
+    sh(sys.executable, "-m", "dvc", "repro", cwd=clone)
+    subprocess.run(["git", "commit", "-qam", "baseline"], cwd=clone, check=True)
+    rows = []
+    for workers, threads in ((1, 2), (2, 1), (2, 2)):
+        shutil.rmtree(clone / ".dvc/cache/runs", ignore_errors=True)  # no run-cache shortcuts
+        queue = ["exp", "run", "--queue", *GRID, "-S", f"train.threads={threads}"]
+        sh(sys.executable, "-m", "dvc", *queue, cwd=clone)
+        start = time.perf_counter()
+        sh(sys.executable, "-m", "dvc", "queue", "start", "-j", str(workers), cwd=clone)
+        while _queue_busy(clone):
+            time.sleep(2)
+        wall = time.perf_counter() - start
+        shown = json.loads(subprocess.run(
+            [sys.executable, "-m", "dvc", "exp", "show", "--json"], cwd=clone, env=ENV,
+            capture_output=True, text=True, check=True).stdout)  # fmt: skip
+        done = json.dumps(shown).count('"status": "Success"')
+        rows.append(f"| `-j {workers}`, `train.threads={threads}` | {wall:.0f} | {wall / 4:.1f} | "
+                    f"{done} |")  # fmt: skip
+        sh(sys.executable, "-m", "dvc", "exp", "remove", "--all-commits", cwd=clone)
+    return [
+        "## Queued experiments (issue 11)",
+        "",
+        "A grid of 4 experiments (`train.lr` × 2, `train.seed` × 2; 784-512-512-10, 4 epochs, "
+        "each also running evaluate and predict) through `dvc queue start`, on 2 cores:",
+        "",
+        "| setup | wall seconds for 4 | seconds per experiment | succeeded (all listed) |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
 SECTIONS: dict[str, Callable[[Path], list[str]]] = {
     "classical": bench_classical,
     "train": bench_train,
     "pipeline": bench_pipeline,
     "serve": bench_serve,
+    "queue": bench_queue,
 }
 
 
