@@ -42,3 +42,15 @@ def test_empty_diff_reads_as_a_sentence() -> None:
         report.html_table(["k"], [], empty="No metric changed.")
         == "<p><em>No metric changed.</em></p>"
     )
+
+
+def test_robustness_figure_draws_one_bar_per_metric_and_revision() -> None:
+    """Clean accuracy plus each robust_* metric (robust_min left out), for each revision."""
+    metrics = {
+        "HEAD": {"test_accuracy": 0.97, "robust_blur_1px": 0.9, "robust_min": 0.9, "x": 1.0},
+        "workspace": {"test_accuracy": 0.99, "robust_blur_1px": 0.95, "robust_min": 0.95},
+    }
+    axes = report.robustness_figure("r", metrics).axes[0]
+    heights = [round(bar.get_height(), 6) for bar in axes.patches]
+    assert heights == [97.0, 90.0, 99.0, 95.0]
+    assert [t.get_text() for t in axes.get_xticklabels()] == ["test_accuracy", "blur_1px"]

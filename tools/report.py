@@ -72,7 +72,16 @@ def plot_sections(rev: str) -> list[tuple[str, str]]:
             ys = [columns] if isinstance(columns, str) else list(columns)
             figure = report.curves_figure(title, spec["x"], ys, tables)
         sections.append((title, report.img(report.figure_png(figure), title)))
+    sections.append(robustness_section(rev))
     return sections
+
+
+def robustness_section(rev: str) -> tuple[str, str]:
+    """Clean and degraded test accuracy (metrics/evaluate.json) of both revisions, as bars."""
+    path, title = "metrics/evaluate.json", "Robustness: test accuracy on degraded digits"
+    versions = ((rev, at_revision(rev, path)), ("workspace", in_workspace(path)))
+    found = {label: json.loads(data) for label, data in versions if data}
+    return title, report.img(report.figure_png(report.robustness_figure(title, found)), title)
 
 
 def main() -> None:

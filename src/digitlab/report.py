@@ -97,6 +97,26 @@ def confusion_figure(title: str, tables: Mapping[str, dict[str, list[str]]]) -> 
     return figure
 
 
+def robustness_figure(title: str, metrics: Mapping[str, Mapping[str, float]]) -> Figure:
+    """Grouped bars: clean test accuracy and each robust_* metric, one bar per revision."""
+    robust = {k for m in metrics.values() for k in m if k.startswith("robust_")}
+    names = ["test_accuracy", *sorted(robust - {"robust_min"})]
+    figure = Figure(figsize=(8, 3.4), layout="constrained")
+    axes = figure.subplots()
+    width = 0.8 / max(1, len(metrics))
+    for i, (revision, values) in enumerate(metrics.items()):
+        xs = np.arange(len(names)) + i * width
+        heights = [100 * values.get(name, np.nan) for name in names]
+        axes.bar(xs, heights, width, label=revision)
+    axes.set_xticks(np.arange(len(names)) + width * (len(metrics) - 1) / 2)
+    axes.set_xticklabels([n.removeprefix("robust_") for n in names], rotation=30, fontsize=7)
+    axes.set_ylim(50, 100)
+    axes.set_ylabel("test accuracy (%)")
+    axes.set_title(title, fontsize=10)
+    axes.legend(fontsize=7)
+    return figure
+
+
 def html_table(header: list[str], rows: Table, empty: str) -> str:
     """An HTML table, or a sentence when there are no rows."""
     if not rows:
