@@ -25,7 +25,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup repro test lint format bench report ci-report verify-repro exp-fast exp-best \
-	serve browser push pull ci-pull clean
+	serve browser push pull ci-pull use-best frontier clean
 CHROMIUM := chromium fonts-dejavu-core
 SERVE_ARGS ?=
 
@@ -130,6 +130,16 @@ exp-fast: $(SETUP)
 ## exp-best: experiment `best`: dropout, augmentation and a longer schedule, about 2 minutes
 exp-best: $(SETUP)
 	$(call preset,best,$(BEST))
+
+## use-best: put experiment `best`'s params, model and metrics in the workspace (then commit)
+use-best: $(SETUP)
+	$(BIN)/dvc exp apply best
+	@echo "best is in the workspace: digitlab predict and make serve now use its model." \
+		"Undo: git checkout -- . && dvc checkout"
+
+## frontier: docs/frontier.png, accuracy against training time of HEAD, fast and best
+frontier: $(SETUP)
+	$(BIN)/python tools/frontier.py --runs HEAD fast best
 
 ## clean: remove caches (not .venv, data or DVC's cache)
 clean:

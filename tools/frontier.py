@@ -1,0 +1,98 @@
+"""`make frontier`: accuracy against training time for the tutorial's config and the presets.
+
+    python tools/frontier.py [--runs HEAD fast best] [--out docs/frontier.png]
+
+Each run is a git revision or a DVC experiment name. Its numbers are read from what
+that run committed: DVCLive's per-epoch series (with timestamps), metrics/train.json
+and metrics/evaluate.json. Writes the figure and prints a Markdown table with the
+validation, test and robustness numbers of every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from digitlab.errors import DataError
+from digitlab.io import save_figure
+from digitlab.serve import resolve_revision
+
+ROOT = Path(__file__).resolve().parents[1]
+SERIES = "dvclive/train/plots/metrics/{}.tsv"
+
+
+def show(rev: str, path: str) -> str | None:
+    """A committed file's text at rev, or None."""
+    result = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True)
+    return result.stdout.decode() if result.returncode == 0 else None
+
+
+def series(rev: str, metric: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(seconds since the first epoch ended, values) of a DVCLive metric at rev."""
+    text = show(rev, SERIES.format(metric))
+    if not text:
+        return None
+    table = np.genfromtxt(io.StringIO(text), delimiter="\t", names=True)
+    seconds = (table["timestamp"] - table["timestamp"][0]) / 1000
+    return seconds, np.atleast_1d(table[metric])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", nargs="+", default=["HEAD", "fast", "best"])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs/frontier.png")
+    args = parser.parse_args()
+    figure = Figure(figsize=(7.5, 4), layout="constrained")
+    axes = figure.subplots()
+    rows = []
+    for name, colour in zip(
+        args.runs, ("tab:gray", "tab:blue", "tab:red", "tab:green"), strict=False
+    ):
+        try:
+            rev = resolve_revision(name, ROOT)
+        except DataError as err:
+            print(f"frontier: {err}", file=sys.stderr)
+            return 1
+        train = json.loads(show(rev, "metrics/train.json") or "{}")
+        evaluate = json.loads(show(rev, "metrics/evaluate.json") or "{}")
+        label = "tutorial config" if name == "HEAD" else name
+        curve = series(rev, "val_accuracy") or series(rev, "train_accuracy")
+        kind = "validation" if series(rev, "val_accuracy") else "training"
+        if curve is not None:
+            elapsed = curve[0] + train["train_seconds"] / len(curve[1])  # + the first epoch
+            text = f"{label}: {kind} accuracy per epoch"
+            axes.plot(elapsed, 100 * curve[1], color=colour, linewidth=1, label=text)
+        text = f"{label}: test accuracy, once, at the end"
+        at = (train["train_seconds"], 100 * evaluate["test_accuracy"])
+        axes.plot(*at, "*", color=colour, markersize=12, label=text)
+        rows.append((label, train, evaluate))
+    axes.set_xscale("log")
+    axes.set_ylim(96, 100)
+    axes.set_xlabel("training seconds on 2 CPU cores (log scale)")
+    axes.set_ylabel("accuracy (%)")
+    axes.set_title("MNIST accuracy against training time, pure MLPs", fontsize=10)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=7, loc="lower right")
+    save_figure(args.out, figure)
+    print(f"frontier: wrote {args.out.relative_to(ROOT)}")
+    robust = sorted(k for k in rows[0][2] if k.startswith("robust_"))
+    print("| run | val_accuracy | test_accuracy | train_seconds | " + " | ".join(
+        k.removeprefix("robust_") for k in robust) + " |")  # fmt: skip
+    print("|---" * (4 + len(robust)) + "|")
+    for label, train, evaluate in rows:
+        val = f"{train['val_accuracy']:.2%}" if "val_accuracy" in train else "—"
+        cells = [f"{100 * evaluate.get(k, float('nan')):.2f}" for k in robust]
+        print(f"| {label} | {val} | {evaluate['test_accuracy']:.2%} | "
+              f"{train['train_seconds']:.1f} | " + " | ".join(cells) + " |")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
