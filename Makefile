@@ -25,7 +25,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup repro test lint format bench report ci-report verify-repro exp-fast exp-best \
-	serve browser push pull ci-pull use-best frontier clean
+	serve browser push pull ci-pull use-best frontier drawn clean
 CHROMIUM := chromium fonts-dejavu-core
 SERVE_ARGS ?=
 
@@ -140,6 +140,10 @@ use-best: $(SETUP)
 ## frontier: docs/frontier.png, accuracy against training time of HEAD, fast and best
 frontier: $(SETUP)
 	$(BIN)/python tools/frontier.py --runs HEAD fast best
+
+## drawn: how the workspace, fast and best read 20 stroke-drawn digits (docs/drawn.png)
+drawn: $(SETUP)
+	$(BIN)/python tools/drawn.py --exp fast --exp best
 
 ## clean: remove caches (not .venv, data or DVC's cache)
 clean:
