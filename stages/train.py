@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         def log_epoch(row: dict[str, float]) -> None:
             for name, value in row.items():
                 if name != "epoch":
-                    live.log_metric(name, value, timestamp=True)
+                    live.log_metric(name, value)
             live.next_step()
 
         model, history = train(
