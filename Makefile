@@ -25,7 +25,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup repro test lint format bench report ci-report verify-repro exp-fast exp-best \
-	serve browser push pull ci-pull use-best frontier drawn clean
+	serve browser push pull ci-pull use-best frontier drawn mutate clean
 CHROMIUM := chromium fonts-dejavu-core
 SERVE_ARGS ?=
 
@@ -130,6 +130,13 @@ exp-fast: $(SETUP)
 ## exp-best: experiment `best`: dropout, augmentation and a longer schedule, about 2 minutes
 exp-best: $(SETUP)
 	$(call preset,best,$(BEST))
+
+## mutate: mutation testing of the core modules (about 5 minutes), kill rates into benchmarks/results.md
+mutate: $(STAMP)
+	rm -rf mutants
+	@# One OpenMP thread: torch's thread pool hangs in mutmut's forked workers otherwise.
+	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children 2
+	$(BIN)/python benchmarks/bench.py --only mutation
 
 ## use-best: put experiment `best`'s params, model and metrics in the workspace (then commit)
 use-best: $(SETUP)

@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import socket
@@ -329,12 +330,53 @@ def bench_queue(tmp: Path) -> list[str]:
     ]
 
 
+# mutmut's exit codes per mutant: 1 means a test failed (killed); see mutmut's status table.
+SURVIVED, NO_TESTS, TIMEOUTS = {0}, {33, 5}, {36, 24, 152, -24}
+
+
+def bench_mutation(tmp: Path) -> list[str]:
+    """Kill rates per module from the last `mutmut run` (make mutate), read from mutants/."""
+    rows, survivors = [], []
+    for meta in sorted((ROOT / "mutants/src/digitlab").glob("*.py.meta")):
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        survived = sorted(key for key, code in codes.items() if code in SURVIVED)
+        untested = sum(code in NO_TESTS for code in codes.values())
+        killed = len(codes) - len(survived) - untested
+        rows.append(f"| `{meta.name.removesuffix('.meta')}` | {len(codes)} | {killed} | "
+                    f"{len(survived)} | {untested} | **{killed / len(codes):.0%}** |")  # fmt: skip
+        survivors += survived
+    if not rows:
+        return ["## Mutation testing (issue 9)", "", "No mutmut results: run `make mutate`.", ""]
+    by_function: dict[str, int] = {}
+    for key in survivors:
+        module, _, mangled = key.split("__mutmut_")[0].rpartition(".")
+        function = f"{module.split('.')[-1]}.{re.sub(r'^x[_ǁ]', '', mangled).replace('ǁ', '.')}"
+        by_function[function] = by_function.get(function, 0) + 1
+    worst = sorted(by_function.items(), key=lambda item: -item[1])[:12]
+    return [
+        "## Mutation testing (issue 9)",
+        "",
+        "`make mutate`: mutmut 3 over the core modules against the fast tests (no DVC runs, no",
+        "browser). Killed = some test failed; no tests = no fast test reaches that code.",
+        "",
+        "| module | mutants | killed | survived | no tests | kill rate |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "Functions with the most survivors: "
+        + ", ".join(f"`{name}` ({count})" for name, count in worst)
+        + ".",
+        "",
+    ]
+
+
 SECTIONS: dict[str, Callable[[Path], list[str]]] = {
     "classical": bench_classical,
     "train": bench_train,
     "pipeline": bench_pipeline,
     "serve": bench_serve,
     "queue": bench_queue,
+    "mutation": bench_mutation,
 }
 
 
