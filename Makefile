@@ -10,16 +10,20 @@ REV ?= HEAD
 BASE ?= main
 SUMMARY ?= reports/summary.md
 # Presets: overrides on top of params.yaml, so `dvc exp show` lists every value they set.
+# Each sets every train key that shapes the model, so a preset trains the same model
+# whatever params the workspace holds (another preset's, after `dvc exp apply`).
 # Chosen on the last 5,000 training images (train.validation) with tools/tune.py; the test
 # set is seen once, by `evaluate`, after training. Candidates and results: benchmarks/tuning/.
-FAST := -S train.validation=5000 -S 'train.hidden_sizes=[800,800]' -S train.loss=cross_entropy \
-	-S train.label_smoothing=0.1 -S train.optimizer=adamw -S train.lr=0.002 \
-	-S train.schedule=onecycle -S train.batch_size=512 -S train.epochs=10 -S train.normalize=true \
+PRESET := -S train.seed=0 -S train.validation=5000 -S train.activation=relu \
+	-S train.loss=cross_entropy -S train.label_smoothing=0.1 -S train.optimizer=adamw \
+	-S train.lr=0.002 -S train.momentum=0 -S train.schedule=onecycle -S train.normalize=true \
 	-S train.precision=bf16
-BEST := -S train.validation=5000 -S 'train.hidden_sizes=[1024,1024]' -S train.loss=cross_entropy \
-	-S train.label_smoothing=0.1 -S train.optimizer=adamw -S train.lr=0.002 -S train.weight_decay=0.01 \
-	-S train.schedule=onecycle -S train.batch_size=256 -S train.epochs=80 -S train.normalize=true \
-	-S train.precision=bf16 -S train.dropout=0.2 -S train.augment.shift_pixels=2 \
+FAST := $(PRESET) -S 'train.hidden_sizes=[800,800]' -S train.batch_size=512 -S train.epochs=10 \
+	-S train.weight_decay=0 -S train.dropout=0 -S train.augment.shift_pixels=0 \
+	-S train.augment.rotate_degrees=0 -S train.augment.scale=0 -S train.augment.elastic_alpha=0 \
+	-S train.augment.elastic_sigma=4
+BEST := $(PRESET) -S 'train.hidden_sizes=[1024,1024]' -S train.batch_size=256 -S train.epochs=80 \
+	-S train.weight_decay=0.01 -S train.dropout=0.2 -S train.augment.shift_pixels=2 \
 	-S train.augment.rotate_degrees=10 -S train.augment.scale=0.1 -S train.augment.elastic_alpha=34 \
 	-S train.augment.elastic_sigma=4
 # Stages call `python`: put the venv first so dvc runs them with its interpreter.

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from digitlab.augment import AugmentParams
 from digitlab.methods import METHODS
 from digitlab.training import TrainParams
 from tests.conftest import ROOT
@@ -174,3 +175,17 @@ def _edit_params(root: Path, **sections: dict[str, object]) -> None:
     for section, values in sections.items():
         params[section].update(values)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.mark.parametrize("target", ["exp-fast", "exp-best"])
+def test_each_preset_sets_every_key_that_shapes_the_model(target: str) -> None:
+    """A preset trains the same model whatever params the workspace holds: it sets every
+    train key (nested augment keys included) but device, threads and log_every."""
+    dry_run = subprocess.run(
+        ["make", "-n", target, "SETUP="], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    command = next(line for line in dry_run.splitlines() if "dvc exp run" in line)
+    found = set(re.findall(r"-S '?train\.([a-z_.]+)=", command))
+    fields = {f.name for f in dataclasses.fields(TrainParams)} - {"augment"}
+    augment = {f"augment.{f.name}" for f in dataclasses.fields(AugmentParams)}
+    assert found == (fields | augment) - {"device", "threads", "log_every"}

@@ -106,7 +106,7 @@ def main() -> int:
         f"Drawn digits ({args.pen}-px pen) as the models see them; read by {', '.join(readings)}"
     )
     save_figure(args.out, digit_grid(np.stack(images), captions, title, columns=10))
-    print(f"drawn: wrote {args.out.relative_to(ROOT)}")
+    print(f"drawn: wrote {args.out}")
     return 0
 
 

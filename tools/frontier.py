@@ -73,7 +73,7 @@ def main() -> int:
         curve = series(rev, metric, seconds)
         if curve is not None:
             text = f"{label}: {kind} accuracy per epoch"
-            axes.plot(*curve, color=colour, linewidth=1, label=text)
+            axes.plot(curve[0], 100 * curve[1], color=colour, linewidth=1, label=text)
         text = f"{label}: test accuracy, once, at the end"
         at = (train["train_seconds"], 100 * evaluate["test_accuracy"])
         axes.plot(*at, "*", color=colour, markersize=12, label=text)
@@ -84,9 +84,9 @@ def main() -> int:
     axes.set_ylabel("accuracy (%)")
     axes.set_title("MNIST accuracy against training time, pure MLPs", fontsize=10)
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=7, loc="lower right")
+    axes.legend(fontsize=7, loc="upper left")
     save_figure(args.out, figure)
-    print(f"frontier: wrote {args.out.relative_to(ROOT)}")
+    print(f"frontier: wrote {args.out}")
     robust = sorted(k for k in rows[0][2] if k.startswith("robust_"))
     print("| run | val_accuracy | test_accuracy | train_seconds | " + " | ".join(
         k.removeprefix("robust_") for k in robust) + " |")  # fmt: skip
