@@ -112,6 +112,8 @@ def test_serve_prints_its_address_first_and_stops_cleanly_on_ctrl_c(model_path: 
         stderr=subprocess.PIPE,
         text=True,
         cwd=model_path.parent,  # no models/mlp.pt here: only the --model file is served
+        # Started as `digitlab serve &` from a script would be: SIGINT ignored on entry.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     assert server.stdout is not None
     first = server.stdout.readline()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -68,6 +69,10 @@ def serve(args: argparse.Namespace) -> int:
     from digitlab import serve as server_module
 
     torch.set_num_threads(1)  # one request, one core: the server's threads share the CPU
+    # Ctrl-C (and `kill`) must stop the server even when a shell started it with SIGINT
+    # ignored, as non-interactive shells do for `command &`.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     repo, models = Path.cwd(), []
     # The workspace's model comes first, unless it is missing and others were asked for.
     if DEFAULT_MODEL.exists() or not (args.model or args.exp):
