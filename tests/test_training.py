@@ -197,11 +197,11 @@ def test_default_params_are_the_tutorials() -> None:
 )
 def test_the_optimizer_is_the_one_named_with_its_settings(name: str, kind: type) -> None:
     """optimizer, lr and weight_decay reach torch; momentum reaches SGD."""
-    params = _small(optimizer=name, lr=0.25, weight_decay=0.01, momentum=0.5)
+    params = _small(optimizer=name, lr=0.25, weight_decay=0.03, momentum=0.5)  # not a default
     optimizer = make_optimizer(params, torch.nn.Linear(2, 2))
     assert type(optimizer) is kind
     group = optimizer.param_groups[0]
-    assert (group["lr"], group["weight_decay"]) == (0.25, 0.01)
+    assert (group["lr"], group["weight_decay"]) == (0.25, 0.03)
     if name == "sgd":
         assert group["momentum"] == 0.5
 
@@ -255,3 +255,23 @@ def test_history_summary_is_the_last_epoch_and_the_time() -> None:
     assert history.caption() == "validation accuracy 75.00%"
     history.rows.pop()
     assert history.caption() == "training accuracy 70.00%"
+
+
+def test_initial_weights_follow_the_seed(data: Data) -> None:
+    """With a vanishing lr the weights stay at their init: two seeds, two inits."""
+    first, _ = _quiet(_small(epochs=1, lr=1e-12, seed=0), data)
+    second, _ = _quiet(_small(epochs=1, lr=1e-12, seed=1), data)
+    assert not torch.allclose(first.state_dict()["fc1.weight"], second.state_dict()["fc1.weight"])
+
+
+@pytest.mark.parametrize(
+    ("precision", "dtype"), [("fp32", torch.float32), ("bf16", torch.bfloat16)]
+)
+def test_bf16_precision_runs_the_matmuls_in_bfloat16(
+    data: Data, precision: str, dtype: torch.dtype
+) -> None:
+    """precision: bf16 autocasts the forward pass; fp32 does not."""
+    step = make_step(_small(precision=precision), torch.nn.Linear(784, 10), steps_per_epoch=1)
+    scores, loss = step(data[0][:8], data[1][:8])
+    assert scores.dtype == dtype
+    assert loss.dtype == torch.float32  # the loss is always taken in fp32
