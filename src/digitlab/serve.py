@@ -74,8 +74,12 @@ def from_revision(name: str, repo: Path) -> ServedModel:
 
 
 def resolve_revision(name: str, repo: Path) -> str:
-    """The commit of experiment `name`, or of any git revision; DataError if neither."""
-    refs = _git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/exps")
+    """The commit of experiment `name` (the newest of that name), or of any git revision."""
+    # Newest first: the same name can exist under several baseline commits.
+    refs = _git(
+        repo, "for-each-ref", "--sort=-committerdate", "--format=%(objectname) %(refname)",
+        "refs/exps",
+    )  # fmt: skip
     for line in refs.splitlines():
         sha, ref = line.split(" ", 1)
         if ref.rsplit("/", 1)[-1] == name:
