@@ -54,3 +54,14 @@ def test_robustness_figure_draws_one_bar_per_metric_and_revision() -> None:
     heights = [round(bar.get_height(), 6) for bar in axes.patches]
     assert heights == [97.0, 90.0, 99.0, 95.0]
     assert [t.get_text() for t in axes.get_xticklabels()] == ["test_accuracy", "blur_1px"]
+
+
+def test_a_curve_with_no_data_says_so_instead_of_an_empty_legend() -> None:
+    """A plot whose columns exist at neither revision shows a note, and warns about nothing."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        axes = report.curves_figure("val", "step", ["val_accuracy"], {"HEAD": {}}).axes[0]
+    assert not axes.lines
+    assert [t.get_text() for t in axes.texts] == ["no data at either revision"]

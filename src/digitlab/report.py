@@ -73,7 +73,10 @@ def curves_figure(
                 )
     axes.set_title(title, fontsize=10)
     axes.set_xlabel(x)
-    axes.legend(fontsize=7)
+    if axes.lines:
+        axes.legend(fontsize=7)
+    else:  # e.g. validation accuracy of a run that held nothing out
+        axes.text(0.5, 0.5, "no data at either revision", ha="center", transform=axes.transAxes)
     return figure
 
 
