@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from digitlab.config import load_params
-from digitlab.mnist import DownloadParams, download
-from digitlab.stage import path_parser, run
+from digitlab.core.config import load_params
+from digitlab.core.stage import path_parser, run
+from digitlab.mlp.download import DownloadParams, download
 
 
 def main(argv: list[str] | None = None) -> None:

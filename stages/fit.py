@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from digitlab.classical import summarize
-from digitlab.config import load_params
-from digitlab.fitplot import fit_figure
-from digitlab.io import save_figure, write_csv, write_json
-from digitlab.methods import get_method
-from digitlab.stage import path_parser, run
-from digitlab.synthetic import read_dataset
+from digitlab.core.config import load_params
+from digitlab.core.io import save_figure, write_csv, write_json
+from digitlab.core.stage import path_parser, run
+from digitlab.fits.classical import summarize
+from digitlab.fits.figure import fit_figure
+from digitlab.fits.methods import get_method
+from digitlab.fits.synthetic import read_dataset
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = path_parser(__doc__, "data", "metrics", "loss", "figure")
-    parser.add_argument("--method", required=True, help="a method of digitlab.methods.METHODS")
+    parser.add_argument("--method", required=True, help="a method of digitlab.fits.methods.METHODS")
     args = parser.parse_args(argv)
     method = get_method(args.method)
     params = load_params(args.method, method.params)

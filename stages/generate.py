@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from digitlab.config import load_params
-from digitlab.stage import path_parser, run
-from digitlab.synthetic import GenerateParams, generate, write_dataset
+from digitlab.core.config import load_params
+from digitlab.core.stage import path_parser, run
+from digitlab.fits.synthetic import GenerateParams, generate, write_dataset
 
 
 def main(argv: list[str] | None = None) -> None:

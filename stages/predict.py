@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from digitlab.config import load_params
-from digitlab.io import save_figure, write_bytes, write_csv, write_json
-from digitlab.mnist import load_split
-from digitlab.model import load_model
-from digitlab.predict import PredictParams, export_samples, predict_files, score_samples
-from digitlab.stage import path_parser, run
+from digitlab.app.predict import PredictParams, export_samples, predict_files, score_samples
+from digitlab.core.config import load_params
+from digitlab.core.io import save_figure, write_bytes, write_csv, write_json
+from digitlab.core.stage import path_parser, run
+from digitlab.mlp.data import load_split
+from digitlab.mlp.model import load_model
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = path_parser(__doc__, "data", "model", "samples", "table", "metrics", "figure")
     args = parser.parse_args(argv)
     params = load_params("predict", PredictParams)
-    model, _ = load_model(args.model)
+    model = load_model(args.model)
     images, labels = load_split(args.data, train=False)
 
     samples = export_samples(images, labels, params)

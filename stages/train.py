@@ -11,13 +11,13 @@ from dataclasses import asdict
 import torch
 from dvclive import Live
 
-from digitlab.config import load_params
-from digitlab.io import save_figure, write_json
-from digitlab.mnist import load_split
-from digitlab.model import save_model
-from digitlab.plotting import history_figure
-from digitlab.stage import path_parser, run
-from digitlab.training import TrainParams, train
+from digitlab.core.config import load_params
+from digitlab.core.io import save_figure, write_json
+from digitlab.core.stage import path_parser, run
+from digitlab.mlp.curves import history_figure
+from digitlab.mlp.data import load_split
+from digitlab.mlp.model import save_model
+from digitlab.mlp.training import TrainParams, train
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
             params, images, labels, log=lambda line: print(line, flush=True), on_epoch=log_epoch
         )
 
-    save_model(model, params.spec, args.model, trained_with=asdict(params))
+    save_model(model, args.model, trained_with=asdict(params))
     write_json(args.metrics, history.summary())
     title = f"MLP training: {params.epochs} epochs, {history.caption()}"
     save_figure(args.curves, history_figure(history.rows, title))

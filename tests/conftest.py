@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitlab.synthetic import Dataset, LineParams, make_line
+from digitlab.fits.synthetic import Dataset, LineParams, make_line
 
 ROOT = Path(__file__).resolve().parents[1]
 

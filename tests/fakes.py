@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitlab.mnist import RAW, Split, write_idx_set
+from digitlab.mlp.download import RAW, Split, write_idx_set
 
 
 def fake_split(n: int, seed: int) -> Split:

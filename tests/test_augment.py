@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from digitlab.augment import AugmentParams, distort, gaussian_blur
+from digitlab.mlp.augment import AugmentParams, distort, gaussian_blur
 
 
 def _digits(n: int = 6) -> torch.Tensor:
@@ -73,7 +73,7 @@ def test_gaussian_blur_of_an_impulse_is_the_normalised_gaussian() -> None:
 
 def test_elastic_params_are_checked() -> None:
     """An out-of-range elastic sigma is rejected, naming the key."""
-    from digitlab.errors import ConfigError
+    from digitlab.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="elastic_sigma"):
         AugmentParams(elastic_sigma=0.0)

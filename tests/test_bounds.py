@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from digitlab import classical
-from digitlab.augment import AugmentParams
-from digitlab.config import from_dict
-from digitlab.degrade import RobustnessParams
-from digitlab.errors import ConfigError
-from digitlab.evaluation import EvaluateParams
-from digitlab.mnist import OFFICIAL_MD5, DownloadParams
-from digitlab.predict import PredictParams
-from digitlab.synthetic import LineParams, StepParams
-from digitlab.training import TrainParams
+from digitlab.app.predict import PredictParams
+from digitlab.core.config import from_dict
+from digitlab.core.errors import ConfigError
+from digitlab.fits import classical
+from digitlab.fits.synthetic import LineParams, StepParams
+from digitlab.mlp.augment import AugmentParams
+from digitlab.mlp.degrade import RobustnessParams
+from digitlab.mlp.download import OFFICIAL_MD5, DownloadParams
+from digitlab.mlp.evaluation import EvaluateParams
+from digitlab.mlp.training import TrainParams
 
 INT, NUM, UNIT = "an integer", "a number", "a number in [0, 1)"
 BAD: list[tuple[type, dict[str, object], str]] = [

@@ -15,9 +15,9 @@ import pytest
 import torch
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from digitlab import serve
-from digitlab.errors import DataError
-from digitlab.model import MLP, ModelSpec, save_model
+from digitlab.app import revisions, serve
+from digitlab.core.errors import DataError
+from digitlab.mlp.model import MLP, ModelSpec, save_model
 from tests.conftest import ROOT
 
 INSTALL = "apt-get install -y --no-install-recommends chromium fonts-dejavu-core"
@@ -43,15 +43,15 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (after `make repro` and the presets), else two tiny untrained ones."""
     models = []
     if REAL_MODEL.exists():
-        models.append(serve.from_file(REAL_MODEL, "workspace", ROOT / serve.METRICS_FILE))
+        models.append(revisions.from_file(REAL_MODEL, "workspace", ROOT / revisions.METRICS_FILE))
         for name in ("fast", "best"):
             with contextlib.suppress(DataError):
-                models.append(serve.from_revision(name, ROOT))
+                models.append(revisions.from_revision(name, ROOT))
     tiny_spec = ModelSpec(hidden_sizes=(16,))
     tiny = tmp_path_factory.mktemp("models") / "tiny.pt"
-    save_model(MLP(tiny_spec, torch.Generator().manual_seed(0)), tiny_spec, tiny)
+    save_model(MLP(tiny_spec, torch.Generator().manual_seed(0)), tiny)
     while len(models) < 2:
-        models.append(serve.from_file(tiny, f"untrained {len(models) + 1}"))
+        models.append(revisions.from_file(tiny, f"untrained {len(models) + 1}"))
     server = serve.make_server(models, port=0, quiet=True)
     serve.serve_in_thread(server)
     yield f"http://127.0.0.1:{server.server_port}/"

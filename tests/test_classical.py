@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitlab import classical as c
-from digitlab.synthetic import Dataset, StepParams, make_step, reverse_x
+from digitlab.fits import classical as c
+from digitlab.fits.synthetic import Dataset, StepParams, make_step, reverse_x
 
 
 def test_normal_equation_matches_lstsq_without_intercept(line: Dataset) -> None:

@@ -14,15 +14,15 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from digitlab.cli import main
-from digitlab.model import MLP, ModelSpec, save_model
+from digitlab.app.cli import main
+from digitlab.mlp.model import MLP, ModelSpec, save_model
 
 
 @pytest.fixture
 def model_path(tmp_path: Path) -> Path:
     arch = ModelSpec(hidden_sizes=(16,))
     path = tmp_path / "mlp.pt"
-    save_model(MLP(arch, torch.Generator().manual_seed(0)), arch, path)
+    save_model(MLP(arch, torch.Generator().manual_seed(0)), path)
     return path
 
 
@@ -67,7 +67,7 @@ def test_json_lists_results_and_errors_and_exit_is_one(
 
 def test_missing_model_exits_two_with_one_line(digit: Path, tmp_path: Path) -> None:
     """No model file: a one-line error on stderr, no traceback, exit status 2."""
-    command = [sys.executable, "-m", "digitlab.cli", "predict", str(digit)]
+    command = [sys.executable, "-m", "digitlab.app.cli", "predict", str(digit)]
     result = subprocess.run(
         [*command, "--model", str(tmp_path / "m")], capture_output=True, text=True, check=False
     )
@@ -91,7 +91,7 @@ def test_a_bomb_beside_a_good_image_is_one_error_line_and_exit_one(
     """A 16000×16000 PNG (a few kB, gigabytes decoded) fails alone; the good file is read."""
     bomb = tmp_path / "bomb.png"
     Image.new("1", (16000, 16000), 1).save(bomb)
-    command = [sys.executable, "-m", "digitlab.cli", "predict", str(bomb), str(digit)]
+    command = [sys.executable, "-m", "digitlab.app.cli", "predict", str(bomb), str(digit)]
     result = subprocess.run(
         [*command, "--model", str(model_path)], capture_output=True, text=True, check=False
     )
@@ -105,7 +105,7 @@ def test_a_bomb_beside_a_good_image_is_one_error_line_and_exit_one(
 
 def test_serve_prints_its_address_first_and_stops_cleanly_on_ctrl_c(model_path: Path) -> None:
     """`digitlab serve --port 0` prints 'serving on http://HOST:PORT/' first; SIGINT ends it."""
-    command = [sys.executable, "-m", "digitlab.cli", "serve", "--port", "0", "--quiet"]
+    command = [sys.executable, "-m", "digitlab.app.cli", "serve", "--port", "0", "--quiet"]
     server = subprocess.Popen(
         [*command, "--model", str(model_path)],
         stdout=subprocess.PIPE,

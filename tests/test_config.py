@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from digitlab.classical import GdBiasParams, NormalEquationParams
-from digitlab.config import from_dict, load_params
-from digitlab.errors import ConfigError
-from digitlab.evaluation import EvaluateParams
-from digitlab.methods import METHODS, get_method
-from digitlab.mnist import DownloadParams
-from digitlab.predict import PredictParams
-from digitlab.synthetic import GenerateParams
-from digitlab.training import TrainParams
+from digitlab.app.predict import PredictParams
+from digitlab.core.config import from_dict, load_params
+from digitlab.core.errors import ConfigError
+from digitlab.fits.classical import GdBiasParams, NormalEquationParams
+from digitlab.fits.methods import METHODS, get_method
+from digitlab.fits.synthetic import GenerateParams
+from digitlab.mlp.download import DownloadParams
+from digitlab.mlp.evaluation import EvaluateParams
+from digitlab.mlp.training import TrainParams
 from tests.conftest import ROOT
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from digitlab.degrade import (
+from digitlab.mlp.degrade import (
     RobustnessParams,
     degradations,
     jpeg,
@@ -94,8 +94,8 @@ def test_degradations_are_named_seeded_and_shape_preserving() -> None:
 @pytest.mark.parametrize("key", ["low_resolution", "shift_pixels", "jpeg_quality"])
 def test_out_of_range_robustness_params_are_rejected(key: str) -> None:
     """Each bound is checked, naming the key."""
-    from digitlab.config import from_dict
-    from digitlab.errors import ConfigError
+    from digitlab.core.config import from_dict
+    from digitlab.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=rf"evaluate\.robustness\.{key}"):
         from_dict(RobustnessParams, {key: 0}, where="evaluate.robustness")

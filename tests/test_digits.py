@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digitlab.digits import load_digit, read_digit, to_mnist
-from digitlab.errors import ImageError
+from digitlab.core.errors import ImageError
+from digitlab.mlp.preprocess import load_digit, read_digit, to_mnist
 
 
 def _seven(width: int = 300, height: int = 500, ink: int = 255, paper: int = 0) -> Image.Image:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from digitlab.io import write_json, write_with
+from digitlab.core.io import write_json, write_with
 
 
 def test_failed_write_keeps_the_old_file_and_no_temporary(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from digitlab.errors import DataError
-from digitlab.model import MLP, ModelSpec, load_model, loss_function, save_model
+from digitlab.core.errors import DataError
+from digitlab.mlp.model import MLP, ModelSpec, load_model, loss_function, save_model
 
 
 class TutorialNet(nn.Module):
@@ -33,7 +33,7 @@ class TutorialNet(nn.Module):
 def test_default_model_loads_into_the_tutorial_class(tmp_path: Path) -> None:
     """torch.load of mlp.pt fits the tutorial's Net and computes the same outputs."""
     model = MLP(ModelSpec(), torch.Generator().manual_seed(3))
-    save_model(model, ModelSpec(), tmp_path / "mlp.pt")
+    save_model(model, tmp_path / "mlp.pt")
     theirs = TutorialNet()
     theirs.load_state_dict(torch.load(tmp_path / "mlp.pt"))
     x = torch.rand(5, 784)
@@ -47,9 +47,9 @@ def test_default_model_loads_into_the_tutorial_class(tmp_path: Path) -> None:
 def test_save_and_reload_round_trip(tmp_path: Path, arch: ModelSpec) -> None:
     """Any architecture comes back from mlp.pt + mlp.json with identical outputs."""
     model = MLP(arch, torch.Generator().manual_seed(0)).eval()
-    save_model(model, arch, tmp_path / "mlp.pt")
-    loaded, loaded_arch = load_model(tmp_path / "mlp.pt")
-    assert loaded_arch == arch
+    save_model(model, tmp_path / "mlp.pt")
+    loaded = load_model(tmp_path / "mlp.pt")
+    assert loaded.spec == arch
     x = torch.rand(4, 784)
     torch.testing.assert_close(loaded(x), model(x))
 
@@ -71,7 +71,7 @@ def test_missing_model_file_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_garbage_model_file_is_one_clear_error(tmp_path: Path) -> None:
     """A corrupt state_dict is reported, not raised as a torch traceback."""
-    save_model(MLP(ModelSpec(hidden_sizes=(8,))), ModelSpec(hidden_sizes=(8,)), tmp_path / "m.pt")
+    save_model(MLP(ModelSpec(hidden_sizes=(8,))), tmp_path / "m.pt")
     (tmp_path / "m.pt").write_bytes(b"not a model")
     with pytest.raises(DataError, match="cannot load the model"):
         load_model(tmp_path / "m.pt")
@@ -103,16 +103,16 @@ def test_cross_entropy_loss_uses_the_recorded_smoothing() -> None:
 def test_model_card_records_spec_and_training_params(tmp_path: Path) -> None:
     """mlp.json holds the spec and the params it was trained with; load_model needs nothing else."""
     spec = ModelSpec(hidden_sizes=(8,), loss="cross_entropy", label_smoothing=0.1)
-    save_model(MLP(spec), spec, tmp_path / "m.pt", trained_with={"lr": 0.5, "seed": 3})
+    save_model(MLP(spec), tmp_path / "m.pt", trained_with={"lr": 0.5, "seed": 3})
     card = json.loads((tmp_path / "m.json").read_text())
     assert card["spec"]["label_smoothing"] == 0.1
     assert card["trained_with"] == {"lr": 0.5, "seed": 3}
-    assert load_model(tmp_path / "m.pt")[1] == spec
+    assert load_model(tmp_path / "m.pt").spec == spec
 
 
 def test_old_model_card_says_to_retrain(tmp_path: Path) -> None:
     """A card of an older format is one clear error, not a KeyError."""
-    save_model(MLP(ModelSpec(hidden_sizes=(8,))), ModelSpec(hidden_sizes=(8,)), tmp_path / "m.pt")
+    save_model(MLP(ModelSpec(hidden_sizes=(8,))), tmp_path / "m.pt")
     (tmp_path / "m.json").write_text('{"format": "digitlab.mlp/1", "hidden_sizes": [8]}')
     with pytest.raises(DataError, match=r"format 'digitlab.mlp/1', expected 'digitlab.mlp/2'"):
         load_model(tmp_path / "m.pt")

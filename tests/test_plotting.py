@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitlab import classical as c
-from digitlab.fitplot import fit_figure
-from digitlab.plotting import digit_grid, history_figure
-from digitlab.synthetic import Dataset
+from digitlab.fits import classical as c
+from digitlab.fits.figure import fit_figure
+from digitlab.fits.synthetic import Dataset
+from digitlab.mlp.curves import history_figure
+from digitlab.mlp.grid import digit_grid
 
 
 def test_fit_figure_draws_the_data_and_the_fitted_line(line: Dataset) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from digitlab import report
+from digitlab.app import report
 
 
 def test_diff_rows_follow_dvc_json_and_format_numbers() -> None:

@@ -14,11 +14,11 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from digitlab import serve
-from digitlab.digits import MAX_PIXELS, read_digit
-from digitlab.errors import DataError
-from digitlab.model import MLP, ModelSpec, save_model
-from digitlab.predict import classify
+from digitlab.app import revisions, serve
+from digitlab.app.predict import classify
+from digitlab.core.errors import DataError
+from digitlab.mlp.model import MLP, ModelSpec, save_model
+from digitlab.mlp.preprocess import MAX_PIXELS, read_digit
 
 Server = tuple[str, int]
 
@@ -37,22 +37,22 @@ def stroke_one() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory: pytest.TempPathFactory) -> list[serve.ServedModel]:
+def models(tmp_path_factory: pytest.TempPathFactory) -> list[revisions.ServedModel]:
     """Two small saved models, reloaded from disk as the CLI would."""
     root = tmp_path_factory.mktemp("models")
     served = []
     for seed, loss in ((0, "mse"), (1, "cross_entropy")):
         spec = ModelSpec(hidden_sizes=(16,), loss=loss)  # type: ignore[arg-type]
-        save_model(MLP(spec, torch.Generator().manual_seed(seed)), spec, root / f"m{seed}.pt")
+        save_model(MLP(spec, torch.Generator().manual_seed(seed)), root / f"m{seed}.pt")
         (root / f"metrics{seed}.json").write_text(json.dumps({"test_accuracy": 0.5 + seed / 10}))
         served.append(
-            serve.from_file(root / f"m{seed}.pt", f"m{seed}", root / f"metrics{seed}.json")
+            revisions.from_file(root / f"m{seed}.pt", f"m{seed}", root / f"metrics{seed}.json")
         )
     return served
 
 
 @pytest.fixture(scope="module")
-def server(models: list[serve.ServedModel]) -> Iterator[Server]:
+def server(models: list[revisions.ServedModel]) -> Iterator[Server]:
     """The server on a free port of 127.0.0.1, with a short idle timeout."""
     httpd = serve.make_server(models, port=0, quiet=True, client_timeout=0.5)
     serve.serve_in_thread(httpd)
@@ -98,7 +98,7 @@ def test_models_are_listed_with_names_and_test_accuracy(server: Server) -> None:
 
 
 def test_prediction_gives_the_input_and_each_models_reading(
-    server: Server, models: list[serve.ServedModel]
+    server: Server, models: list[revisions.ServedModel]
 ) -> None:
     """POST /api/predict returns the 28×28 input and, per model, the same probabilities as
     reading the bytes directly with read_digit and classify."""
@@ -211,4 +211,4 @@ def test_an_unknown_experiment_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(
         DataError, match="no experiment or git revision of that name; `dvc exp list`"
     ):
-        serve.resolve_revision("no-such-exp", tmp_path)
+        revisions.resolve_revision("no-such-exp", tmp_path)

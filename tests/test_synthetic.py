@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitlab.synthetic import (
+from digitlab.fits.synthetic import (
     LineParams,
     StepParams,
     generate,
@@ -71,7 +71,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
 
 
 def _params():  # type: ignore[no-untyped-def]
-    from digitlab.config import load_params
-    from digitlab.synthetic import GenerateParams
+    from digitlab.core.config import load_params
+    from digitlab.fits.synthetic import GenerateParams
 
     return load_params("generate", GenerateParams, ROOT / "params.yaml")

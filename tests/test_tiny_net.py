@@ -7,10 +7,9 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from digitlab.classical import TinyNetParams, summarize
-from digitlab.nets import TinyNet
-from digitlab.synthetic import Dataset
-from digitlab.tiny_net import fit_tiny_net
+from digitlab.fits.classical import TinyNetParams, summarize
+from digitlab.fits.synthetic import Dataset
+from digitlab.fits.tiny_net import TinyNet, fit_tiny_net
 
 
 class _Reshuffle(torch.utils.data.Sampler[int]):

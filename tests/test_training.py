@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from digitlab.config import from_dict, load_params
-from digitlab.errors import ConfigError, DivergedError
-from digitlab.mnist import load_split
-from digitlab.training import (
+from digitlab.core.config import from_dict, load_params
+from digitlab.core.errors import ConfigError, DivergedError
+from digitlab.mlp.data import load_split
+from digitlab.mlp.training import (
     History,
     TrainParams,
     accuracy,

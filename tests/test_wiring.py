@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from digitlab.augment import AugmentParams
-from digitlab.methods import METHODS
-from digitlab.training import TrainParams
+from digitlab.fits.methods import METHODS
+from digitlab.mlp.augment import AugmentParams
+from digitlab.mlp.training import TrainParams
 from tests.conftest import ROOT
 
 DVC_YAML = yaml.safe_load((ROOT / "dvc.yaml").read_text())
@@ -64,17 +64,31 @@ def test_metrics_files_are_named_after_their_stage_or_method() -> None:
             assert path in expected
 
 
+SRC = ROOT / "src"
+
+
+def _module_file(module: str) -> Path:
+    """src/ file of a dotted digitlab module: the module itself, or its package's __init__."""
+    base = SRC / module.replace(".", "/")
+    return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+
+
 def _imports(path: Path) -> set[str]:
     """src/digitlab files that `path` imports, at top level or inside functions."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module == "digitlab":
-            found |= {f"digitlab.{alias.name}" for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("digitlab."):
-            found.add(str(node.module))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "digitlab":
+            for alias in node.names:  # `from digitlab.fits import classical` names a module
+                sub = f"{node.module}.{alias.name}"
+                found.add(sub if _module_file(sub).exists() else str(node.module))
         elif isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.startswith("digitlab.")}
-    return {f"src/digitlab/{name.split('.', 1)[1]}.py" for name in found}
+    files = set()
+    for module in found:  # importing a.b.c runs a/__init__.py and a/b/__init__.py first
+        parts = module.split(".")
+        files |= {_module_file(".".join(parts[:i])) for i in range(1, len(parts))}
+        files.add(_module_file(module))
+    return {str(f.relative_to(ROOT)) for f in files}
 
 
 def import_closure(script: Path) -> set[str]:
@@ -85,13 +99,26 @@ def import_closure(script: Path) -> set[str]:
         if module not in closure:
             closure.add(module)
             todo |= _imports(ROOT / module)
-    package = {"src/digitlab/__init__.py"} if closure else set()  # runs on any import
-    return {str(script.relative_to(ROOT)), *closure, *package}
+    return {str(script.relative_to(ROOT)), *closure}
+
+
+def declared_code(stage: dict[str, Any]) -> set[str]:
+    """The stage's code deps as files: a folder dep stands for every .py file below it."""
+    files = set()
+    for dep in stage.get("do", stage)["deps"]:
+        if not dep.startswith(("src/", "stages/")):
+            continue
+        folder = ROOT / dep
+        if folder.is_dir():
+            files |= {str(f.relative_to(ROOT)) for f in folder.rglob("*.py")}
+        else:
+            files.add(dep)
+    return files
 
 
 def dep_problems(name: str, stage: dict[str, Any]) -> list[str]:
     """What a stage's code deps lack or list in surplus, against its import closure."""
-    declared = {d for d in stage.get("do", stage)["deps"] if d.startswith(("src/", "stages/"))}
+    declared = declared_code(stage)
     needed = import_closure(ROOT / "stages" / f"{name}.py")
     return [f"{name}: missing dep {path}" for path in sorted(needed - declared)] + [
         f"{name}: surplus dep {path}" for path in sorted(declared - needed)
@@ -107,18 +134,40 @@ def test_declared_deps_are_each_stages_import_closure() -> None:
 def test_the_deps_check_catches_a_missing_import() -> None:
     """A stage definition without one of its imports is reported, naming stage and file."""
     evaluate = DVC_YAML["stages"]["evaluate"]
-    broken = {**evaluate, "deps": [d for d in evaluate["deps"] if d != "src/digitlab/nets.py"]}
-    assert dep_problems("evaluate", broken) == ["evaluate: missing dep src/digitlab/nets.py"]
-    surplus = {**evaluate, "deps": [*evaluate["deps"], "src/digitlab/classical.py"]}
-    assert dep_problems("evaluate", surplus) == ["evaluate: surplus dep src/digitlab/classical.py"]
+    model = "src/digitlab/mlp/model.py"
+    broken = {**evaluate, "deps": [d for d in evaluate["deps"] if d != model]}
+    assert dep_problems("evaluate", broken) == [f"evaluate: missing dep {model}"]
+    surplus = {**evaluate, "deps": [*evaluate["deps"], "src/digitlab/fits"]}
+    assert dep_problems("evaluate", surplus) == [
+        f"evaluate: surplus dep src/digitlab/fits/{name}.py"
+        for name in sorted(p.stem for p in (SRC / "digitlab/fits").glob("*.py"))
+    ]
 
 
 def test_line_fits_and_the_mlp_do_not_share_modules_they_should_not() -> None:
     """Editing a line fit never retrains the MLP, and MNIST code never reruns the fits."""
     train = import_closure(ROOT / "stages/train.py")
     fit = import_closure(ROOT / "stages/fit.py")
-    assert not {"src/digitlab/classical.py", "src/digitlab/synthetic.py"} & train
-    assert not {"src/digitlab/training.py", "src/digitlab/mnist.py"} & fit
+    assert not {f for f in train if f.startswith("src/digitlab/fits/")}
+    assert not {f for f in fit if f.startswith("src/digitlab/mlp/")}
+
+
+def test_download_and_training_share_only_the_core() -> None:
+    """Editing the download code leaves `train` fresh, and editing training leaves `download`."""
+    download = import_closure(ROOT / "stages/download.py")
+    train = import_closure(ROOT / "stages/train.py")
+    shared = {f for f in download & train if not f.startswith("src/digitlab/core/")}
+    assert shared == {"src/digitlab/__init__.py", "src/digitlab/mlp/__init__.py"}
+    assert "src/digitlab/mlp/download.py" not in train
+
+
+def test_evaluate_only_modules_are_not_train_deps() -> None:
+    """Editing the test-set scoring, its degradations or figures never retrains the model."""
+    train = import_closure(ROOT / "stages/train.py")
+    evaluate = import_closure(ROOT / "stages/evaluate.py")
+    evaluate_only = {"evaluation.py", "degrade.py", "grid.py", "preprocess.py"}
+    assert {f"src/digitlab/mlp/{name}" for name in evaluate_only} <= evaluate
+    assert not {f"src/digitlab/mlp/{name}" for name in evaluate_only} & train
 
 
 def test_train_depends_on_every_key_that_can_change_its_outputs() -> None:

@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from digitlab.digits import read_digit
-from digitlab.errors import UserError
-from digitlab.io import save_figure
-from digitlab.plotting import digit_grid
-from digitlab.predict import classify
-from digitlab.serve import METRICS_FILE, ServedModel, from_file, from_revision
+from digitlab.app.predict import classify
+from digitlab.app.revisions import METRICS_FILE, ServedModel, from_file, from_revision
+from digitlab.core.errors import UserError
+from digitlab.core.io import save_figure
+from digitlab.mlp.grid import digit_grid
+from digitlab.mlp.preprocess import read_digit
 
 ROOT = Path(__file__).resolve().parents[1]
 Stroke = list[tuple[float, float]]  # points as fractions of the pad, y downwards

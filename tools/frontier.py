@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from digitlab.errors import DataError
-from digitlab.io import save_figure
-from digitlab.serve import resolve_revision
+from digitlab.app.revisions import resolve_revision
+from digitlab.core.errors import DataError
+from digitlab.core.io import save_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 SERIES = "dvclive/train/plots/metrics/{}.tsv"

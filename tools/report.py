@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from digitlab import report
-from digitlab.io import write_text
+from digitlab.app import report
+from digitlab.core.io import write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

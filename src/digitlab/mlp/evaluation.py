@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import torch
 from matplotlib.figure import Figure
 
-from digitlab.config import require
-from digitlab.degrade import RobustnessParams, degradations
-from digitlab.model import MLP, ModelSpec, loss_function
-from digitlab.plotting import digit_grid
+from digitlab.core.config import require
+from digitlab.mlp.degrade import RobustnessParams, degradations
+from digitlab.mlp.grid import digit_grid
+from digitlab.mlp.model import MLP, loss_function
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,6 @@ class Evaluation:
 
 def evaluate(
     model: MLP,
-    spec: ModelSpec,
     images: torch.Tensor,
     labels: torch.Tensor,
     robustness: RobustnessParams | None = None,
@@ -62,7 +61,7 @@ def evaluate(
         confidence, predicted = probabilities.max(dim=1)  # (n,), (n,)
         metrics = {
             "test_accuracy": _accuracy(probabilities, labels),
-            "test_loss": loss_function(spec)(scores, labels).item(),
+            "test_loss": loss_function(model.spec)(scores, labels).item(),
         }
         for digit in range(10):
             mask = labels == digit

@@ -1,4 +1,4 @@
-"""The two networks of the tutorial, built from seeded layers.
+"""Seeded layers: the tiny net and the MLP are built from these.
 
 Layers are initialised from an explicit torch.Generator with PyTorch's own default
 scheme, so a model depends on its stage's seed and never on global RNG state.
@@ -22,16 +22,3 @@ def seeded_linear(n_in: int, n_out: int, generator: torch.Generator) -> nn.Linea
         layer.weight.uniform_(-bound, bound, generator=generator)
         layer.bias.uniform_(-bound, bound, generator=generator)
     return layer
-
-
-class TinyNet(nn.Module):
-    """The tutorial's 1 → hidden → 1 network with a sigmoid after both layers."""
-
-    def __init__(self, hidden: int, generator: torch.Generator) -> None:
-        super().__init__()
-        self.fc1 = seeded_linear(1, hidden, generator)
-        self.fc2 = seeded_linear(hidden, 1, generator)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(batch, 1) -> (batch, 1) probabilities."""
-        return torch.sigmoid(self.fc2(torch.sigmoid(self.fc1(x))))

@@ -15,10 +15,10 @@ from typing import Literal
 import torch
 from torch import nn
 
-from digitlab.augment import AugmentParams, distort
-from digitlab.config import require
-from digitlab.errors import ConfigError, DivergedError
-from digitlab.model import MLP, Activation, Loss, ModelSpec, loss_function
+from digitlab.core.config import require
+from digitlab.core.errors import ConfigError, DivergedError
+from digitlab.mlp.augment import AugmentParams, distort
+from digitlab.mlp.model import MLP, Activation, Loss, ModelSpec, loss_function
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ import torch
 from PIL import Image
 from torch import nn
 
-from digitlab.augment import gaussian_blur
-from digitlab.config import require
-from digitlab.digits import to_mnist
+from digitlab.core.config import require
+from digitlab.mlp.augment import gaussian_blur
+from digitlab.mlp.preprocess import to_mnist
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 import yaml
 
-from digitlab.errors import ConfigError
+from digitlab.core.errors import ConfigError
 
 T = TypeVar("T")
 

@@ -8,98 +8,24 @@ preprocessing as `digitlab predict` and the `predict` stage.
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from digitlab.digits import read_digit
-from digitlab.errors import DataError, ImageError
-from digitlab.model import MLP, load_model, model_from_bytes
-from digitlab.predict import classify
+from digitlab.app.predict import classify
+from digitlab.app.revisions import ServedModel
+from digitlab.core.errors import ImageError
+from digitlab.mlp.preprocess import read_digit
 
 MAX_BODY = 4 * 1024 * 1024  # a phone photo fits; anything larger is refused unread
 CLIENT_TIMEOUT = 10.0  # seconds a connection may sit idle before it is dropped
 ROUTES = {"/": "GET", "/index.html": "GET", "/api/models": "GET", "/api/predict": "POST"}
-MODEL_FILE, CARD_FILE, METRICS_FILE = "models/mlp.pt", "models/mlp.json", "metrics/evaluate.json"
-
-
-@dataclass(frozen=True)
-class ServedModel:
-    """A model with the name the page shows and its test metrics (empty when unknown)."""
-
-    name: str
-    model: MLP
-    metrics: dict[str, float] = field(default_factory=dict)
-
-    def describe(self) -> dict[str, Any]:
-        """{"name", "test_accuracy", "metrics"} for /api/models."""
-        accuracy = self.metrics.get("test_accuracy")
-        return {"name": self.name, "test_accuracy": accuracy, "metrics": self.metrics}
-
-
-def from_file(path: Path, name: str = "", metrics_path: Path | None = None) -> ServedModel:
-    """The model at path, named `name` (default: the path), with metrics_path's if it exists."""
-    model, _ = load_model(path)
-    metrics = {}
-    if metrics_path is not None and metrics_path.is_file():
-        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
-    return ServedModel(name or str(path), model, metrics)
-
-
-def from_revision(name: str, repo: Path) -> ServedModel:
-    """The model of a DVC experiment or git revision, read without touching the workspace."""
-    import dvc.api  # slow to import; only --exp needs it
-
-    rev = resolve_revision(name, repo)
-    try:
-        weights = dvc.api.read(MODEL_FILE, repo=str(repo), rev=rev, mode="rb")
-        card = dvc.api.read(CARD_FILE, repo=str(repo), rev=rev, mode="rb")
-    except Exception as err:  # dvc raises many types; each means "not readable here"
-        reason = " ".join(str(err).split())[:160] or type(err).__name__
-        raise DataError(
-            f"--exp {name}: cannot read {MODEL_FILE} at {rev[:7]} ({reason}); "
-            f"if it was made elsewhere, `dvc exp pull origin {name}` first"
-        ) from None
-    model, _ = model_from_bytes(weights, card, where=f"{name}:{MODEL_FILE}")
-    return ServedModel(name, model, _metrics_at(rev, repo))
-
-
-def resolve_revision(name: str, repo: Path) -> str:
-    """The commit of experiment `name` (the newest of that name), or of any git revision."""
-    # Newest first: the same name can exist under several baseline commits.
-    refs = _git(
-        repo, "for-each-ref", "--sort=-committerdate", "--format=%(objectname) %(refname)",
-        "refs/exps",
-    )  # fmt: skip
-    for line in refs.splitlines():
-        sha, ref = line.split(" ", 1)
-        if ref.rsplit("/", 1)[-1] == name:
-            return sha
-    found = _git(repo, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}").strip()
-    if not found:
-        raise DataError(
-            f"--exp {name}: no experiment or git revision of that name; `dvc exp list` shows them"
-        )
-    return found
-
-
-def _metrics_at(rev: str, repo: Path) -> dict[str, float]:
-    text = _git(repo, "show", f"{rev}:{METRICS_FILE}")  # committed: cache: false
-    return dict(json.loads(text)) if text else {}
-
-
-def _git(repo: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
-    return result.stdout if result.returncode == 0 else ""
 
 
 def predict_json(models: Sequence[ServedModel], data: bytes) -> dict[str, Any]:
@@ -123,7 +49,7 @@ def predict_json(models: Sequence[ServedModel], data: bytes) -> dict[str, Any]:
 
 def page() -> bytes:
     """The drawing page: one HTML file with its CSS and JS inline, shipped in the package."""
-    return resources.files("digitlab").joinpath("page.html").read_bytes()
+    return resources.files("digitlab.app").joinpath("page.html").read_bytes()
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from digitlab.errors import ImageError
+from digitlab.core.errors import ImageError
 
 BOX, SIDE = 20, 28
 # Far below PIL's own bomb limit (about 179 million pixels): a 16000×16000 PNG of a

@@ -20,10 +20,10 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from digitlab.config import from_dict
-from digitlab.errors import ConfigError, DataError
-from digitlab.io import write_json, write_with
-from digitlab.nets import seeded_linear
+from digitlab.core.config import from_dict
+from digitlab.core.errors import ConfigError, DataError
+from digitlab.core.io import write_json, write_with
+from digitlab.core.layers import seeded_linear
 
 Activation = Literal["relu", "gelu", "tanh", "sigmoid"]
 Loss = Literal["mse", "cross_entropy"]
@@ -76,6 +76,7 @@ class MLP(nn.Module):
         for i, (n_in, n_out) in enumerate(itertools.pairwise(widths), start=1):
             self.add_module(f"fc{i}", seeded_linear(n_in, n_out, generator))
         self.layers = [getattr(self, f"fc{i}") for i in range(1, len(widths))]
+        self.spec = spec  # the model carries its description: save_model writes it to the card
         self.activation = ACTIVATIONS[spec.activation]
         self.dropout = spec.dropout
         self.shift, self.scale = (MNIST_MEAN, 1 / MNIST_STD) if spec.normalize else (0.0, 1.0)
@@ -107,17 +108,15 @@ class MLP(nn.Module):
         return clipped / clipped.sum(dim=1, keepdim=True)
 
 
-def save_model(
-    model: MLP, spec: ModelSpec, path: Path, trained_with: Mapping[str, Any] | None = None
-) -> None:
-    """Write path (a plain state_dict) and path.json (spec and training params), atomically."""
+def save_model(model: MLP, path: Path, trained_with: Mapping[str, Any] | None = None) -> None:
+    """Write path (a plain state_dict) and path.json (model.spec, training params), atomically."""
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     write_with(path, lambda f: torch.save(state, f))
-    card = {"format": FORMAT, "spec": asdict(spec), "trained_with": dict(trained_with or {})}
+    card = {"format": FORMAT, "spec": asdict(model.spec), "trained_with": dict(trained_with or {})}
     write_json(path.with_suffix(".json"), card)
 
 
-def load_model(path: Path) -> tuple[MLP, ModelSpec]:
+def load_model(path: Path) -> MLP:
     """The model saved at path (and its card path.json), in eval mode; DataError if unreadable."""
     card_path = path.with_suffix(".json")
     try:
@@ -129,7 +128,7 @@ def load_model(path: Path) -> tuple[MLP, ModelSpec]:
     return model_from_bytes(weights, card, where=str(path))
 
 
-def model_from_bytes(weights: bytes, card: bytes, where: str) -> tuple[MLP, ModelSpec]:
+def model_from_bytes(weights: bytes, card: bytes, where: str) -> MLP:
     """A model from its state_dict bytes and card JSON; DataError naming `where` if bad."""
     hint = "rerun `dvc repro train`"
     try:
@@ -146,4 +145,4 @@ def model_from_bytes(weights: bytes, card: bytes, where: str) -> tuple[MLP, Mode
         raise DataError(f"{where}: cannot load the model ({message}); {hint}") from None
     except ConfigError as err:
         raise DataError(f"{err}; {hint}") from None
-    return model.eval(), spec
+    return model.eval()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from digitlab.config import require
+from digitlab.core.config import require
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from digitlab.config import require
-from digitlab.errors import DataError, DownloadError
+from digitlab.core.config import require
+from digitlab.core.errors import DownloadError
 
 # The official MD5s of the four uncompressed IDX files.
 OFFICIAL_MD5 = {
@@ -212,18 +211,6 @@ def write_idx_set(splits: Mapping[str, Split], raw: Path) -> None:
         (raw / f"{prefix}-images-idx3-ubyte").write_bytes(images)
         labels = struct.pack(">II", 0x0801, n) + split.labels.tobytes()
         (raw / f"{prefix}-labels-idx1-ubyte").write_bytes(labels)
-
-
-def load_split(root: Path, *, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """Images (n, 784) float32 in [0, 1], as ToTensor makes them, and labels (n,) int64."""
-    from torchvision.datasets import MNIST
-
-    try:
-        dataset = MNIST(str(root), train=train, download=False)
-    except RuntimeError as err:
-        raise DataError(f"{root}: MNIST not found ({err}); run `dvc repro download`") from None
-    images = dataset.data.reshape(len(dataset.data), -1).float().div_(255)  # (n, 784)
-    return images, dataset.targets.long()
 
 
 def _replace_dir(new_root: Path, root: Path) -> None:

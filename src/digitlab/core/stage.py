@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from digitlab.errors import UserError
+from digitlab.core.errors import UserError
 
 
 def path_parser(description: str, *names: str) -> argparse.ArgumentParser:

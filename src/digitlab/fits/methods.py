@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from digitlab import classical
-from digitlab.classical import Fit
-from digitlab.errors import ConfigError
-from digitlab.synthetic import Dataset
+from digitlab.core.errors import ConfigError
+from digitlab.fits import classical
+from digitlab.fits.classical import Fit
+from digitlab.fits.synthetic import Dataset
 
 
 class Method(NamedTuple):
@@ -25,7 +25,7 @@ class Method(NamedTuple):
 
 def _fit_tiny_net(data: Dataset, params: classical.TinyNetParams) -> Fit:
     # Imported here: only this method needs torch, which takes over a second to import.
-    from digitlab.tiny_net import fit_tiny_net
+    from digitlab.fits.tiny_net import fit_tiny_net
 
     return fit_tiny_net(data, params)
 

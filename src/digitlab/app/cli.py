@@ -9,9 +9,9 @@ import signal
 import sys
 from pathlib import Path
 
-from digitlab.errors import UserError
-from digitlab.model import load_model
-from digitlab.predict import predict_files
+from digitlab.app.predict import predict_files
+from digitlab.core.errors import UserError
+from digitlab.mlp.model import load_model
 
 DEFAULT_MODEL = Path("models/mlp.pt")
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
-        model, _ = load_model(args.model)
+        model = load_model(args.model)
     except UserError as err:
         print(f"digitlab: error: {err}", file=sys.stderr)
         return 2
@@ -66,7 +66,8 @@ def serve(args: argparse.Namespace) -> int:
     """Load every model asked for, then serve the page until Ctrl-C."""
     import torch
 
-    from digitlab import serve as server_module
+    from digitlab.app import revisions
+    from digitlab.app import serve as server_module
 
     torch.set_num_threads(1)  # one request, one core: the server's threads share the CPU
     # Ctrl-C (and `kill`) must stop the server even when a shell started it with SIGINT
@@ -76,10 +77,10 @@ def serve(args: argparse.Namespace) -> int:
     repo, models = Path.cwd(), []
     # The workspace's model comes first, unless it is missing and others were asked for.
     if DEFAULT_MODEL.exists() or not (args.model or args.exp):
-        metrics = repo / server_module.METRICS_FILE
-        models.append(server_module.from_file(DEFAULT_MODEL, "workspace", metrics))
-    models += [server_module.from_file(path) for path in args.model if path != DEFAULT_MODEL]
-    models += [server_module.from_revision(name, repo) for name in args.exp]
+        metrics = repo / revisions.METRICS_FILE
+        models.append(revisions.from_file(DEFAULT_MODEL, "workspace", metrics))
+    models += [revisions.from_file(path) for path in args.model if path != DEFAULT_MODEL]
+    models += [revisions.from_revision(name, repo) for name in args.exp]
     server = server_module.make_server(models, args.host, args.port, quiet=args.quiet)
     print(f"serving on http://{args.host}:{server.server_port}/", flush=True)
     print(f"models: {', '.join(m.name for m in models)}; Ctrl-C stops", file=sys.stderr)

@@ -6,10 +6,24 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+from torch import nn
 
-from digitlab.classical import Fit, TinyNetParams
-from digitlab.nets import TinyNet
-from digitlab.synthetic import Dataset
+from digitlab.core.layers import seeded_linear
+from digitlab.fits.classical import Fit, TinyNetParams
+from digitlab.fits.synthetic import Dataset
+
+
+class TinyNet(nn.Module):
+    """The tutorial's 1 → hidden → 1 network with a sigmoid after both layers."""
+
+    def __init__(self, hidden: int, generator: torch.Generator) -> None:
+        super().__init__()
+        self.fc1 = seeded_linear(1, hidden, generator)
+        self.fc2 = seeded_linear(hidden, 1, generator)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, 1) -> (batch, 1) probabilities."""
+        return torch.sigmoid(self.fc2(torch.sigmoid(self.fc1(x))))
 
 
 def fit_tiny_net(data: Dataset, params: TinyNetParams) -> Fit:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from digitlab.config import require
-from digitlab.errors import DataError
-from digitlab.io import write_csv
+from digitlab.core.config import require
+from digitlab.core.errors import DataError
+from digitlab.core.io import write_csv
 
 
 @dataclass(frozen=True)

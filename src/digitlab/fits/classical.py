@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitlab.config import require
-from digitlab.synthetic import Dataset
+from digitlab.core.config import require
+from digitlab.fits.synthetic import Dataset
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
-from digitlab.config import require
-from digitlab.digits import load_digit
-from digitlab.errors import ImageError
-from digitlab.model import MLP
-from digitlab.plotting import digit_grid
+from digitlab.core.config import require
+from digitlab.core.errors import ImageError
+from digitlab.mlp.grid import digit_grid
+from digitlab.mlp.model import MLP
+from digitlab.mlp.preprocess import load_digit
 
 
 @dataclass(frozen=True)

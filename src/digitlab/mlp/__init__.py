@@ -1,0 +1,1 @@
+"""The tutorial's second half: MNIST, the MLP, training, augmentation, evaluation, preprocessing."""
