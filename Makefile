@@ -9,28 +9,13 @@ SETUP ?= $(STAMP)
 REV ?= HEAD
 BASE ?= main
 SUMMARY ?= reports/summary.md
-# Presets: overrides on top of params.yaml, so `dvc exp show` lists every value they set.
-# Each sets every train key that shapes the model, so a preset trains the same model
-# whatever params the workspace holds (another preset's, after `dvc exp apply`).
-# Chosen on the last 5,000 training images (train.validation) with tools/tune.py; the test
-# set is seen once, by `evaluate`, after training. Candidates and results: benchmarks/tuning/.
-PRESET := -S train.seed=0 -S train.validation=5000 -S train.activation=relu \
-	-S train.loss=cross_entropy -S train.label_smoothing=0.1 -S train.optimizer=adamw \
-	-S train.lr=0.002 -S train.momentum=0 -S train.schedule=onecycle -S train.normalize=true \
-	-S train.precision=bf16
-FAST := $(PRESET) -S 'train.hidden_sizes=[800,800]' -S train.batch_size=512 -S train.epochs=10 \
-	-S train.weight_decay=0 -S train.dropout=0 -S train.augment.shift_pixels=0 \
-	-S train.augment.rotate_degrees=0 -S train.augment.scale=0 -S train.augment.elastic_alpha=0 \
-	-S train.augment.elastic_sigma=4
-BEST := $(PRESET) -S 'train.hidden_sizes=[1024,1024]' -S train.batch_size=256 -S train.epochs=80 \
-	-S train.weight_decay=0.01 -S train.dropout=0.2 -S train.augment.shift_pixels=2 \
-	-S train.augment.rotate_degrees=10 -S train.augment.scale=0.1 -S train.augment.elastic_alpha=34 \
-	-S train.augment.elastic_sigma=4
+# Presets: presets/<name>.yaml, overrides on top of params.yaml (see presets/README.md).
+PRESETS := $(sort $(basename $(notdir $(wildcard presets/*.yaml))))
 # Stages call `python`: put the venv first so dvc runs them with its interpreter.
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro test lint format bench report ci-report verify-repro exp-fast exp-best \
+.PHONY: help setup repro test lint format bench report ci-report verify-repro \
 	serve browser push pull ci-pull use-best frontier drawn mutate clean
 CHROMIUM := chromium fonts-dejavu-core
 SERVE_ARGS ?=
@@ -121,21 +106,13 @@ ci-pull: $(SETUP)
 verify-repro: $(SETUP)
 	$(BIN)/python tools/verify_repro.py
 
-# Run preset $(1) with overrides $(2); an earlier experiment of that name is replaced.
-define preset
-	@$(BIN)/dvc exp remove $(1) >/dev/null 2>&1 || true
-	$(BIN)/dvc exp run -n $(1) $(2)
-	@echo "$(1): done. See it: dvc exp show --only-changed; dvc exp diff $(1);" \
-		"keep it: dvc exp apply $(1)"
-endef
-
-## exp-fast: experiment `fast`: 784-800-800-10 in bf16, about 9 s of training
-exp-fast: $(SETUP)
-	$(call preset,fast,$(FAST))
-
-## exp-best: experiment `best`: dropout, affine + elastic distortions, 80 epochs, about 5 minutes
-exp-best: $(SETUP)
-	$(call preset,best,$(BEST))
+## exp-NAME: run presets/NAME.yaml as experiment NAME: exp-fast (about 10 s of training), exp-best
+exp-%: $(SETUP)
+	@test -f presets/$*.yaml || { echo "no preset presets/$*.yaml; presets: $(PRESETS)" >&2; exit 2; }
+	@$(BIN)/dvc exp remove $* >/dev/null 2>&1 || true
+	$(BIN)/dvc exp run -n $* $(shell $(BIN)/python tools/preset.py presets/$*.yaml 2>/dev/null)
+	@echo "$*: done. See it: dvc exp show --only-changed; dvc exp diff $*;" \
+		"keep it: dvc exp apply $*"
 
 ## mutate: mutation testing of the core modules (about 5 minutes), kill rates into benchmarks/results.md
 mutate: $(STAMP)

@@ -1,4 +1,4 @@
-"""Stage `evaluate`: the test set, used once: metrics, a confusion table, confident mistakes."""
+"""Stage `evaluate`: the test sets, used once: MNIST's and the real-handwriting test half."""
 
 from __future__ import annotations
 
@@ -6,22 +6,26 @@ from digitlab.core.config import load_params
 from digitlab.core.io import save_figure, write_csv, write_json
 from digitlab.core.stage import path_parser, run
 from digitlab.mlp.data import load_split
-from digitlab.mlp.evaluation import EvaluateParams, evaluate, mistakes_figure
+from digitlab.mlp.evaluation import EvaluateParams, evaluate, evaluate_real, mistakes_figure
 from digitlab.mlp.model import load_model
+from digitlab.mlp.real import load_real
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = path_parser(__doc__, "data", "model", "metrics", "confusion", "mistakes")
-    args = parser.parse_args(argv)
+    names = ("data", "real", "model", "metrics", "confusion", "mistakes", "real-mistakes")
+    args = path_parser(__doc__, *names).parse_args(argv)
     params = load_params("evaluate", EvaluateParams)
     model = load_model(args.model)  # its card, not params.yaml, says how to score it
     images, labels = load_split(args.data, train=False)
 
-    result = evaluate(model, images, labels, params.robustness)
+    mnist = evaluate(model, images, labels, params.robustness)
+    real, real_images = evaluate_real(model, load_real(args.real))
 
-    write_json(args.metrics, result.metrics)
-    write_csv(args.confusion, ["actual", "predicted"], result.confusion_rows())
-    save_figure(args.mistakes, mistakes_figure(result, images, params.mistakes))
+    write_json(args.metrics, mnist.metrics | real.metrics)
+    write_csv(args.confusion, ["actual", "predicted"], mnist.confusion_rows())
+    save_figure(args.mistakes, mistakes_figure(mnist, images, params.mistakes, "MNIST test"))
+    figure = mistakes_figure(real, real_images, params.mistakes, "real scans (test half)")
+    save_figure(args.real_mistakes, figure)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 import torch
 
-from digitlab.mlp.augment import AugmentParams, distort, gaussian_blur
+from digitlab.mlp.augment import (
+    AugmentParams,
+    blur_each,
+    dilate,
+    distort,
+    erode,
+    gaussian_blur,
+    low_resolution,
+    warp,
+)
 
 
 def _digits(n: int = 6) -> torch.Tensor:
@@ -77,3 +86,126 @@ def test_elastic_params_are_checked() -> None:
 
     with pytest.raises(ConfigError, match="elastic_sigma"):
         AugmentParams(elastic_sigma=0.0)
+
+
+REAL_INPUT = [
+    AugmentParams(dilate_probability=0.5, erode_probability=0.3),
+    AugmentParams(lowres_probability=0.8),
+    AugmentParams(blur_sigma=1.5),
+    AugmentParams(ink_level=0.5, contrast=0.7),
+]
+
+
+@pytest.mark.parametrize("params", REAL_INPUT)
+def test_real_input_distortions_follow_the_generator(params: AugmentParams) -> None:
+    """Each real-input distortion is drawn from the generator alone: same seed, same batch."""
+    images = _digits(12)
+    first = distort(images, params, torch.Generator().manual_seed(3))
+    assert torch.equal(first, distort(images, params, torch.Generator().manual_seed(3)))
+    assert not torch.equal(first, distort(images, params, torch.Generator().manual_seed(4)))
+    assert first.shape == (12, 784)
+
+
+def test_real_input_distortions_draw_nothing_when_off() -> None:
+    """With only the affine map on, distort is warp exactly and leaves the generator the
+    same, so presets from before these distortions train the same bytes."""
+    images, params = _digits(), AugmentParams(shift_pixels=2, rotate_degrees=5)
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    assert torch.equal(distort(images, params, g1), warp(images, params, g2))
+    assert torch.equal(g1.get_state(), g2.get_state())
+
+
+def _block() -> torch.Tensor:
+    """One (1, 1, 28, 28) image: a 4×6 block of ink at rows 10..13, columns 8..13."""
+    planes = torch.zeros(1, 1, 28, 28)
+    planes[0, 0, 10:14, 8:14] = 1
+    return planes
+
+
+def test_dilation_grows_a_block_by_one_pixel_on_each_side() -> None:
+    """The 4×6 block becomes 6×8, one pixel more above, below, left and right."""
+    rows, cols = torch.nonzero(dilate(_block())[0, 0] > 0, as_tuple=True)
+    assert (int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())) == (9, 14, 7, 14)
+
+
+def test_erosion_shrinks_a_block_by_one_row_and_one_column() -> None:
+    """A 2×2 erosion keeps the pixels whose 2×2 neighbourhood (down, right) is all ink: 3×5."""
+    kept = erode(_block())[0, 0] > 0
+    assert int(kept.sum()) == 3 * 5
+    assert bool(kept[10:13, 8:13].all())
+
+
+def test_dilate_probability_one_dilates_every_image() -> None:
+    """At probability 1 every image of the batch is the dilated image."""
+    images = _digits()
+    out = distort(images, AugmentParams(dilate_probability=1), torch.Generator())
+    torch.testing.assert_close(out, dilate(images.view(-1, 1, 28, 28)).view(-1, 784))
+
+
+def test_low_resolution_round_trip_at_full_size_is_the_identity() -> None:
+    """Down to 28×28 and back up changes nothing."""
+    planes = _digits().view(-1, 1, 28, 28)
+    torch.testing.assert_close(low_resolution(planes, 28), planes, atol=1e-6, rtol=0)
+
+
+def test_low_resolution_keeps_the_mean_ink_and_loses_detail() -> None:
+    """Area averaging keeps the mean; a 7×7 trip blurs a one-pixel line across its neighbours."""
+    planes = torch.zeros(1, 1, 28, 28)
+    planes[0, 0, :, 14] = 1
+    out = low_resolution(planes, 7)
+    assert abs(float(out.mean() - planes.mean())) < 0.01
+    assert float(out[0, 0, 5, 13]) > 0.05
+    assert float(out[0, 0, 5, 14]) < 0.9
+
+
+def test_lowres_probability_one_with_one_side_is_that_round_trip() -> None:
+    """min_side = max_side = 9 at probability 1 is exactly the 9-pixel round trip."""
+    images = _digits()
+    params = AugmentParams(lowres_probability=1, lowres_min_side=9, lowres_max_side=9)
+    out = distort(images, params, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(out, low_resolution(images.view(-1, 1, 28, 28), 9).view(-1, 784))
+
+
+def test_per_image_blur_matches_the_shared_gaussian_blur() -> None:
+    """Image i blurred at sigma i equals gaussian_blur at that sigma; sigma 0 is the identity."""
+    planes = _digits(3).view(3, 1, 28, 28)
+    sigmas = torch.tensor([0.0, 0.8, 1.6])
+    out = blur_each(planes, sigmas)
+    torch.testing.assert_close(out[0], planes[0], atol=1e-6, rtol=0)
+    for i in (1, 2):
+        expected = gaussian_blur(planes[i : i + 1], float(sigmas[i]))[0]
+        torch.testing.assert_close(out[i], expected, atol=1e-5, rtol=0)
+
+
+def test_ink_level_and_contrast_keep_paper_black_and_scale_the_ink() -> None:
+    """Background stays 0; the brightest ink ends in [1 − ink_level, 1]; contrast changes greys."""
+    images = _digits(50)
+    images[:, 300] = 1.0  # one full-ink pixel in each image
+    out = distort(images, AugmentParams(ink_level=0.4), torch.Generator().manual_seed(0))
+    peaks = out.max(dim=1).values
+    assert bool(((peaks >= 0.6 - 1e-6) & (peaks <= 1 + 1e-6)).all())
+    assert float(peaks.min()) < 0.8  # the range is used, not just its top
+    assert bool((out[images == 0] == 0).all())
+    gamma = distort(images, AugmentParams(contrast=1.0), torch.Generator().manual_seed(0))
+    torch.testing.assert_close(gamma[:, 300], images[:, 300])  # 1 to any power is 1
+    assert not torch.allclose(gamma, images)
+
+
+@pytest.mark.parametrize(
+    ("values", "key"),
+    [
+        ({"dilate_probability": 0.7, "erode_probability": 0.4}, "erode_probability"),
+        ({"lowres_min_side": 3}, "lowres_min_side"),
+        ({"lowres_min_side": 10, "lowres_max_side": 8}, "lowres_max_side"),
+        ({"blur_sigma": 3.5}, "blur_sigma"),
+        ({"ink_level": 0.95}, "ink_level"),
+        ({"contrast": -0.1}, "contrast"),
+    ],
+)
+def test_real_input_params_are_range_checked(values: dict[str, float], key: str) -> None:
+    """Each new setting is checked, and the message names its key."""
+    from digitlab.core.config import from_dict
+    from digitlab.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"train\.augment\.{key}"):
+        from_dict(AugmentParams, values, where="train.augment")

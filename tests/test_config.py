@@ -16,6 +16,7 @@ from digitlab.fits.classical import GdBiasParams, NormalEquationParams
 from digitlab.fits.methods import METHODS, get_method
 from digitlab.fits.synthetic import GenerateParams
 from digitlab.mlp.download import DownloadParams
+from digitlab.mlp.download_real import DownloadRealParams
 from digitlab.mlp.evaluation import EvaluateParams
 from digitlab.mlp.training import TrainParams
 from tests.conftest import ROOT
@@ -72,6 +73,7 @@ SECTIONS: dict[str, type] = {
     "generate": GenerateParams,
     **{name: method.params for name, method in METHODS.items()},
     "download": DownloadParams,
+    "download_real": DownloadRealParams,
     "train": TrainParams,
     "evaluate": EvaluateParams,
     "predict": PredictParams,
@@ -177,3 +179,11 @@ def test_a_missing_params_file_says_where_to_run_from(tmp_path: Path) -> None:
     assert (
         str(caught.value) == f"{tmp_path}/params.yaml: file not found; run from the repository root"
     )
+
+
+@pytest.mark.parametrize("section", [s for s in SECTIONS if s != "generate"])
+def test_params_yaml_holds_each_dataclass_default(section: str) -> None:
+    """One home for each default: params.yaml's section equals the dataclass built from
+    no keys at all, so a default changed in one place and not the other fails here.
+    (generate has no defaults: its bumps data lives in params.yaml alone.)"""
+    assert load_params(section, SECTIONS[section], ROOT / "params.yaml") == SECTIONS[section]()

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from tests.fakes import write_fake_mnist
+from tests.fakes import write_fake_mnist, write_fake_real
 
 TINY = {
     "train": {"hidden_sizes": [16], "epochs": 2, "batch_size": 100, "log_every": 1},
@@ -80,6 +80,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     for section, values in TINY.items():
         params[section].update(values)
     params["download"]["sources"] = [f"dir:{raw}"]
+    real_sha256 = write_fake_real(root / "fake_real")
+    params["download_real"].update(sources=[f"dir:{root / 'fake_real'}"], sha256=real_sha256)
     params["download"]["md5"] = {
         p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in raw.iterdir()
     }

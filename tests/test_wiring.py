@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 import yaml
+from tools.preset import flatten, merge
 
+from digitlab.core.config import from_dict
 from digitlab.fits.methods import METHODS
 from digitlab.mlp.augment import AugmentParams
 from digitlab.mlp.training import TrainParams
@@ -226,15 +228,52 @@ def _edit_params(root: Path, **sections: dict[str, object]) -> None:
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-@pytest.mark.parametrize("target", ["exp-fast", "exp-best"])
-def test_each_preset_sets_every_key_that_shapes_the_model(target: str) -> None:
+PRESETS = sorted((ROOT / "presets").glob("*.yaml"))
+
+
+def _preset_keys(path: Path) -> set[str]:
+    return set(flatten(yaml.safe_load(path.read_text())))
+
+
+def test_there_are_presets_fast_and_best() -> None:
+    """make exp-fast and make exp-best have their files."""
+    assert {"fast", "best"} <= {p.stem for p in PRESETS}
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
+def test_each_preset_sets_every_key_that_shapes_the_model(path: Path) -> None:
     """A preset trains the same model whatever params the workspace holds: it sets every
     train key (nested augment keys included) but device, threads and log_every."""
+    fields = {f"train.{f.name}" for f in dataclasses.fields(TrainParams)} - {"train.augment"}
+    augment = {f"train.augment.{f.name}" for f in dataclasses.fields(AugmentParams)}
+    expected = (fields | augment) - {"train.device", "train.threads", "train.log_every"}
+    assert _preset_keys(path) == expected
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
+def test_every_preset_key_is_a_known_param_with_a_valid_value(path: Path) -> None:
+    """params.yaml with the preset applied loads into TrainParams: no unknown or bad key."""
+    preset = yaml.safe_load(path.read_text())
+    assert set(preset) == {"train"}
+    from_dict(TrainParams, merge(PARAMS["train"], preset["train"]), where="train")
+
+
+def test_make_exp_passes_the_preset_file_to_dvc() -> None:
+    """make exp-fast runs dvc exp run -n fast with exactly the -S settings of presets/fast.yaml."""
     dry_run = subprocess.run(
-        ["make", "-n", target, "SETUP="], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "-n", "exp-fast", "SETUP="], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     command = next(line for line in dry_run.splitlines() if "dvc exp run" in line)
-    found = set(re.findall(r"-S '?train\.([a-z_.]+)=", command))
-    fields = {f.name for f in dataclasses.fields(TrainParams)} - {"augment"}
-    augment = {f"augment.{f.name}" for f in dataclasses.fields(AugmentParams)}
-    assert found == (fields | augment) - {"device", "threads", "log_every"}
+    assert "-n fast " in command
+    found = set(re.findall(r"-S '?([a-z_.]+)=", command))
+    assert found == _preset_keys(ROOT / "presets/fast.yaml")
+
+
+def test_make_exp_names_the_presets_when_one_is_missing() -> None:
+    """A preset name without a file stops with a line that lists the presets there are."""
+    result = subprocess.run(
+        ["make", "exp-no-such-preset", "SETUP="], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    names = " ".join(p.stem for p in PRESETS)
+    assert f"no preset presets/no-such-preset.yaml; presets: {names}" in result.stderr

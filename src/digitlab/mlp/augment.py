@@ -1,7 +1,9 @@
-"""Random distortions of a training batch, drawn per image and applied in one grid_sample.
+"""Random distortions of a training batch, drawn per image from the training generator.
 
-An affine map (shift, rotation, zoom) and, optionally, Simard et al.'s (2003) elastic
-distortion: a random displacement field, smoothed by a Gaussian, scaled by alpha.
+Geometric: an affine map (shift, rotation, zoom) and, optionally, Simard et al.'s (2003)
+elastic distortion, applied together in one grid_sample. Then what real scans do to a
+digit that MNIST never shows: a stroke made wider or narrower, a low-resolution round
+trip, blur, and fainter or harsher ink. Each is off at 0, and draws nothing when off.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ class AugmentParams:
     scale: float = 0.0  # zoom by a factor in [1 − scale, 1 + scale]
     elastic_alpha: float = 0.0  # elastic displacement scale in pixels (Simard: 34); 0: off
     elastic_sigma: float = 4.0  # smoothness of the displacement field, in pixels
+    dilate_probability: float = 0.0  # chance of a stroke one pixel wider (3×3 dilation)
+    erode_probability: float = 0.0  # chance of a stroke one pixel narrower (2×2 erosion)
+    lowres_probability: float = 0.0  # chance of a trip down to a random side and back up
+    lowres_min_side: int = 6  # that side is drawn from [min_side, max_side] pixels
+    lowres_max_side: int = 14
+    blur_sigma: float = 0.0  # each image blurred by a Gaussian of sigma in [0, blur_sigma]
+    ink_level: float = 0.0  # each image's ink scaled by a factor in [1 − ink_level, 1]
+    contrast: float = 0.0  # each image's ink raised to a power in [e^−contrast, e^contrast]
 
     def __post_init__(self) -> None:
         require(
@@ -33,11 +43,27 @@ class AugmentParams:
         require(0 <= self.scale < 1, "scale", self.scale, "a number in [0, 1)")
         require(0 <= self.elastic_alpha <= 100, "elastic_alpha", self.elastic_alpha, "in [0, 100]")
         require(0.5 <= self.elastic_sigma <= 8, "elastic_sigma", self.elastic_sigma, "in [0.5, 8]")
+        for key in ("dilate_probability", "erode_probability", "lowres_probability"):
+            require(0 <= getattr(self, key) <= 1, key, getattr(self, key), "a number in [0, 1]")
+        both = self.dilate_probability + self.erode_probability
+        require(both <= 1, "erode_probability", self.erode_probability, "at most 1 − dilate")
+        low, high = self.lowres_min_side, self.lowres_max_side
+        require(4 <= low <= 28, "lowres_min_side", low, "an integer in [4, 28]")
+        require(low <= high <= 28, "lowres_max_side", high, f"an integer in [{low}, 28]")
+        require(0 <= self.blur_sigma <= 3, "blur_sigma", self.blur_sigma, "a number in [0, 3]")
+        require(0 <= self.ink_level <= 0.9, "ink_level", self.ink_level, "a number in [0, 0.9]")
+        require(0 <= self.contrast <= 2, "contrast", self.contrast, "a number in [0, 2]")
+
+    @property
+    def geometric(self) -> bool:
+        """Whether the affine map or the elastic field is switched on."""
+        return bool(self.shift_pixels or self.rotate_degrees or self.scale or self.elastic_alpha)
 
     @property
     def active(self) -> bool:
         """Whether any distortion is switched on."""
-        return bool(self.shift_pixels or self.rotate_degrees or self.scale or self.elastic_alpha)
+        strokes = self.dilate_probability or self.erode_probability or self.lowres_probability
+        return bool(self.geometric or strokes or self.blur_sigma or self.ink_level or self.contrast)
 
 
 def gaussian_blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -56,6 +82,69 @@ def gaussian_blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
 def distort(
     images: torch.Tensor, params: AugmentParams, generator: torch.Generator
 ) -> torch.Tensor:
+    """Images (batch, 784) -> (batch, 784), each under its own draw of every distortion on."""
+    if params.geometric:
+        images = warp(images, params, generator)
+    n = len(images)
+
+    def draw() -> torch.Tensor:  # (n,) in [0, 1), on the images' device
+        return torch.rand(n, generator=generator).to(images.device)
+
+    planes = images.reshape(n, 1, 28, 28)
+    if params.dilate_probability or params.erode_probability:
+        u = draw().view(n, 1, 1, 1)
+        wider = u < params.dilate_probability
+        narrower = ~wider & (u < params.dilate_probability + params.erode_probability)
+        planes = torch.where(wider, dilate(planes), torch.where(narrower, erode(planes), planes))
+    if params.lowres_probability:
+        chosen = draw() < params.lowres_probability
+        span = params.lowres_max_side - params.lowres_min_side + 1
+        sides = params.lowres_min_side + (draw() * span).long().clamp(max=span - 1)
+        planes = planes.clone()
+        for side in sorted(set(sides[chosen].tolist())):
+            picked = chosen & (sides == side)
+            planes[picked] = low_resolution(planes[picked], side)
+    if params.blur_sigma:
+        planes = blur_each(planes, draw() * params.blur_sigma)
+    if params.ink_level or params.contrast:
+        level = 1 - draw() * params.ink_level  # (n,)
+        power = torch.exp((draw() * 2 - 1) * params.contrast)  # (n,)
+        planes = level.view(n, 1, 1, 1) * planes.clamp(min=0) ** power.view(n, 1, 1, 1)
+    return planes.reshape(n, 784)
+
+
+def dilate(planes: torch.Tensor) -> torch.Tensor:
+    """Strokes one pixel wider on every side: a 3×3 grey-level dilation of (n, 1, h, w)."""
+    return nn.functional.max_pool2d(planes, 3, stride=1, padding=1)
+
+
+def erode(planes: torch.Tensor) -> torch.Tensor:
+    """Strokes one pixel narrower: a 2×2 grey-level erosion of (n, 1, h, w)."""
+    padded = nn.functional.pad(-planes, (0, 1, 0, 1), value=0.0)
+    return (-nn.functional.max_pool2d(padded, 2, stride=1)).clamp(min=0)
+
+
+def low_resolution(planes: torch.Tensor, side: int) -> torch.Tensor:
+    """(n, 1, 28, 28) averaged down to side×side, then bilinear back up: a coarse scan."""
+    small = nn.functional.interpolate(planes, size=(side, side), mode="area")
+    return nn.functional.interpolate(small, size=(28, 28), mode="bilinear", align_corners=False)
+
+
+def blur_each(planes: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
+    """Image i of (n, 1, h, w) blurred by a Gaussian of sigmas[i] pixels (0: unchanged)."""
+    n, _, height, width = planes.shape
+    radius = max(1, math.ceil(3 * float(sigmas.max())))
+    offsets = torch.arange(-radius, radius + 1, dtype=planes.dtype, device=planes.device)
+    spread = sigmas.clamp(min=1e-3).view(n, 1).to(planes.dtype)
+    kernels = torch.exp(-(offsets**2) / (2 * spread**2))  # (n, 2r+1)
+    kernels = kernels / kernels.sum(dim=1, keepdim=True)
+    flat = planes.reshape(1, n, height, width)  # one group per image
+    rows = nn.functional.conv2d(flat, kernels.view(n, 1, -1, 1), padding=(radius, 0), groups=n)
+    both = nn.functional.conv2d(rows, kernels.view(n, 1, 1, -1), padding=(0, radius), groups=n)
+    return both.reshape(n, 1, height, width)
+
+
+def warp(images: torch.Tensor, params: AugmentParams, generator: torch.Generator) -> torch.Tensor:
     """Images (batch, 784) -> (batch, 784), each under its own random affine map and field."""
     n = len(images)
 

