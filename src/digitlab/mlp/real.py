@@ -48,9 +48,13 @@ def load_real(path: Path) -> RealDigits:
     except (OSError, EOFError, ValueError, UnicodeDecodeError) as err:
         message = " ".join(str(err).split())[:120]
         raise DataError(f"{path}: not a digits.csv.gz ({message}); rerun download_real") from None
+    if table.shape[1] != 65:
+        raise DataError(
+            f"{path}: rows of {table.shape[1]} numbers, expected 65; rerun download_real"
+        )
     pixels, labels = table[:, :64], table[:, 64]
-    ok = table.shape[1] == 65 and pixels.min() >= 0 and pixels.max() <= LEVELS
-    if not ok or not np.isin(labels, np.arange(10)).all():
+    in_range = pixels.min() >= 0 and pixels.max() <= LEVELS
+    if not in_range or not np.isin(labels, np.arange(10)).all():
         raise DataError(f"{path}: rows are not 64 ink counts in 0..16 and a digit label")
     return RealDigits(pixels.reshape(-1, 8, 8).astype(np.uint8), labels)
 
