@@ -209,3 +209,16 @@ def test_real_input_params_are_range_checked(values: dict[str, float], key: str)
 
     with pytest.raises(ConfigError, match=rf"train\.augment\.{key}"):
         from_dict(AugmentParams, values, where="train.augment")
+
+
+def test_dilate_and_erode_equal_torch_pooling_on_ink() -> None:
+    """The shifted-maximum dilation is max_pool2d(3, padding 1) and the erosion is a 2×2
+    min pool with paper beyond the frame, on any non-negative ink."""
+    generator = torch.Generator().manual_seed(0)
+    planes = torch.rand(16, 1, 28, 28, generator=generator)
+    planes *= torch.rand(16, 1, 28, 28, generator=generator) > 0.6
+    expected_dilation = torch.nn.functional.max_pool2d(planes, 3, stride=1, padding=1)
+    padded = torch.nn.functional.pad(-planes, (0, 1, 0, 1), value=0.0)
+    expected_erosion = (-torch.nn.functional.max_pool2d(padded, 2, stride=1)).clamp(min=0)
+    assert torch.equal(dilate(planes), expected_dilation)
+    assert torch.equal(erode(planes), expected_erosion)

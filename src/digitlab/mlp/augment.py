@@ -114,14 +114,21 @@ def distort(
 
 
 def dilate(planes: torch.Tensor) -> torch.Tensor:
-    """Strokes one pixel wider on every side: a 3×3 grey-level dilation of (n, 1, h, w)."""
-    return nn.functional.max_pool2d(planes, 3, stride=1, padding=1)
+    """Strokes one pixel wider on every side: a 3×3 dilation of ink (n, 1, h, w) >= 0."""
+    # Shifted maxima, rows then columns: the 3×3 max pool's result on ink >= 0 (the zero
+    # border is its −inf padding there), in a fraction of max_pool2d's time on the CPU.
+    padded = nn.functional.pad(planes, (1, 1, 1, 1))
+    rows = torch.maximum(
+        torch.maximum(padded[..., :-2, :], padded[..., 1:-1, :]), padded[..., 2:, :]
+    )
+    return torch.maximum(torch.maximum(rows[..., :-2], rows[..., 1:-1]), rows[..., 2:])
 
 
 def erode(planes: torch.Tensor) -> torch.Tensor:
-    """Strokes one pixel narrower: a 2×2 grey-level erosion of (n, 1, h, w)."""
-    padded = nn.functional.pad(-planes, (0, 1, 0, 1), value=0.0)
-    return (-nn.functional.max_pool2d(padded, 2, stride=1)).clamp(min=0)
+    """Strokes one pixel narrower: a 2×2 erosion of ink (n, 1, h, w) >= 0 (down and right)."""
+    padded = nn.functional.pad(planes, (0, 1, 0, 1))  # beyond the frame is paper
+    rows = torch.minimum(padded[..., :-1, :], padded[..., 1:, :])
+    return torch.minimum(rows[..., :-1], rows[..., 1:])
 
 
 def low_resolution(planes: torch.Tensor, side: int) -> torch.Tensor:
