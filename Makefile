@@ -15,7 +15,7 @@ PRESETS := $(sort $(basename $(notdir $(wildcard presets/*.yaml))))
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro test lint format bench report ci-report verify-repro \
+.PHONY: help setup repro test test-fast docs lint format bench report ci-report verify-repro \
 	serve browser push pull ci-pull use-best frontier drawn mutate clean
 CHROMIUM := chromium fonts-dejavu-core
 SERVE_ARGS ?=
@@ -42,6 +42,14 @@ repro: $(SETUP)
 test: lint browser
 	$(BIN)/pytest
 
+## test-fast: the tests that need neither DVC runs nor a browser (under a minute)
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow and not browser" -q
+
+## docs: render every measured number in README.md and docs/ from committed metrics and benchmarks
+docs: $(STAMP)
+	$(BIN)/python tools/docs.py
+
 ## browser: Debian's chromium for the real-browser test; installed here when run as root
 browser:
 	@command -v chromium >/dev/null && exit 0; \
@@ -54,23 +62,26 @@ browser:
 		echo "  sudo apt-get install -y --no-install-recommends $(CHROMIUM)"; \
 	fi
 
-## serve: the draw-a-digit page on http://127.0.0.1:8000/ (SERVE_ARGS='--exp fast --exp best')
+## serve: the draw-a-digit page on http://127.0.0.1:8000/: the workspace's model and each preset's experiment
 serve: $(SETUP)
-	$(BIN)/digitlab serve $(SERVE_ARGS)
+	@made="$$($(BIN)/dvc exp list --name-only 2>/dev/null)"; exps=""; \
+	for name in $(PRESETS); do echo "$$made" | grep -qx "$$name" && exps="$$exps --exp $$name"; done; \
+	echo "$(BIN)/digitlab serve$$exps $(SERVE_ARGS)"; $(BIN)/digitlab serve $$exps $(SERVE_ARGS)
 
 ## lint: ruff (lint and format check) and mypy on src/
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/zizmor --offline --quiet .github/workflows/pipeline.yml
+	$(BIN)/zizmor --offline --quiet .github/workflows/
+	$(BIN)/python tools/docs.py --check
 
 ## format: rewrite the code with ruff's formatter and safe fixes
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## bench: run the benchmarks and write benchmarks/results.md
+## bench: run the benchmarks and write benchmarks/results.md and results.json
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
@@ -114,7 +125,7 @@ exp-%: $(SETUP)
 	@echo "$*: done. See it: dvc exp show --only-changed; dvc exp diff $*;" \
 		"keep it: dvc exp apply $*"
 
-## mutate: mutation testing of the core modules (about 5 minutes), kill rates into benchmarks/results.md
+## mutate: mutation testing of every library module, kill rates into benchmarks/results.{md,json}
 mutate: $(STAMP)
 	rm -rf mutants
 	@# One OpenMP thread: torch's thread pool hangs in mutmut's forked workers otherwise.

@@ -20,6 +20,8 @@ from digitlab.core.errors import DataError
 from digitlab.mlp.model import MLP, ModelSpec, save_model
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.browser
+
 INSTALL = "apt-get install -y --no-install-recommends chromium fonts-dejavu-core"
 REAL_MODEL = ROOT / "models/mlp.pt"
 SCREENSHOT = ROOT / "reports/page.png"  # reports/ is ignored; the README's copy is docs/page.png

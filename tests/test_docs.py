@@ -1,0 +1,70 @@
+"""The docs' numbers are rendered from committed runs: fresh renders equal what is committed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from tools.docs import DOCS, RENDERERS, Sources, render, rendered_files, verdict
+
+from tests.conftest import ROOT
+
+
+def test_committed_docs_equal_a_fresh_render() -> None:
+    """`make docs` on a fresh clone changes no file."""
+    stale = [name for name, (old, new) in rendered_files(ROOT).items() if old != new]
+    assert stale == [], f"run `make docs`: {stale}"
+
+
+def test_every_renderer_is_used_somewhere() -> None:
+    """No block type is dead code, and the README carries the headline."""
+    text = "".join((ROOT / name).read_text() for name in DOCS)
+    assert {name for name in RENDERERS if f"<!-- rendered: {name} -->" in text} == set(RENDERERS)
+    assert "<!-- rendered: headline -->" in (ROOT / "README.md").read_text()
+
+
+def _copy(tmp_path: Path) -> Path:
+    for part in (*DOCS, "metrics", "benchmarks/results.json"):
+        source, target = ROOT / part, tmp_path / part
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target)
+        elif source.exists():
+            shutil.copy(source, target)
+    return tmp_path
+
+
+def test_editing_a_committed_metric_changes_the_docs(tmp_path: Path) -> None:
+    """A metric changed in metrics/evaluate.json shows up in the README's render."""
+    root = _copy(tmp_path)
+    path = root / "metrics/evaluate.json"
+    metrics = json.loads(path.read_text())
+    metrics["test_accuracy"] = 0.5
+    path.write_text(json.dumps(metrics))
+    fresh = rendered_files(root)["README.md"][1]
+    assert "| the tutorial's config | 50.00 % |" in fresh
+    assert fresh != (ROOT / "README.md").read_text()
+
+
+def test_blocks_are_replaced_whole_and_prose_is_kept(tmp_path: Path) -> None:
+    """Only the text between the markers changes; a stale figure inside one is overwritten."""
+    root = _copy(tmp_path)
+    text = "before\n<!-- rendered: tutorial -->\n99.99 % stale\n<!-- /rendered -->\nafter\n"
+    out = render(text, Sources(root))
+    assert out.startswith("before\n<!-- rendered: tutorial -->\n- MNIST test accuracy")
+    assert out.endswith("<!-- /rendered -->\nafter\n")
+    assert "99.99 % stale" not in out
+
+
+@pytest.mark.parametrize(
+    ("values", "target", "expected"),
+    [([0.99, 0.991, 0.992], 0.988, "met"), ([0.98, 0.981, 0.982], 0.988, "**missed** by 0.70 pt"),
+     ([0.987, 0.989, 0.988], 0.988, "within noise")],
+)  # fmt: skip
+def test_a_target_is_met_or_missed_beyond_one_sd_only(
+    values: list[float], target: float, expected: str
+) -> None:
+    """Met when mean − sd clears the target, missed (by how much) when mean + sd falls short."""
+    assert verdict(values, target) == expected

@@ -1,0 +1,294 @@
+"""`make docs`: render every measured number in README.md and docs/ from committed JSON.
+
+    python tools/docs.py            # rewrite the rendered blocks in place
+    python tools/docs.py --check    # exit 1, naming each stale file, if a render differs
+
+A rendered block sits between `<!-- rendered: NAME -->` and `<!-- /rendered -->`; its
+text comes from RENDERERS[NAME], which reads only what runs committed: metrics/ (the
+workspace's run of the tutorial config) and benchmarks/results.json (`make bench`).
+Prose outside the blocks carries no figures of its own, so nothing can drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ("README.md", "docs/results.md", "docs/experiments.md", "docs/page.md",
+        "docs/development.md")  # fmt: skip
+BLOCK = re.compile(r"(<!-- rendered: (\w+) -->\n)(.*?)(<!-- /rendered -->)", re.DOTALL)
+METHODS = ("online", "normal_equation", "sgd", "minibatch", "gd_bias", "sigmoid", "tiny_net")
+ROBUST = {"low_resolution": "low resolution", "thick_strokes": "thicker", "thin_strokes":
+          "thinner", "shift": "off-centre", "rotate": "rotated", "blur": "blurred",
+          "jpeg": "JPEG"}  # fmt: skip
+
+
+class Sources:
+    """The committed numbers, read once each: metrics files and the benchmark JSON."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def json(self, path: str) -> dict[str, Any]:
+        """A committed JSON file, or {} when it is not there (a section never benchmarked)."""
+        file = self.root / path
+        return dict(json.loads(file.read_text(encoding="utf-8"))) if file.exists() else {}
+
+    def tutorial(self) -> dict[str, Any]:
+        """The workspace's run (the tutorial's config): train and evaluate metrics together."""
+        return self.json("metrics/train.json") | self.json("metrics/evaluate.json")
+
+    def bench(self, section: str) -> dict[str, Any]:
+        """One section of benchmarks/results.json."""
+        return dict(self.json("benchmarks/results.json").get(section, {}))
+
+    def preset_runs(self, name: str) -> list[dict[str, Any]]:
+        """The benchmark's runs of a preset, seed 0 (the preset itself) first."""
+        runs = self.bench("presets").get("runs", {}).get(name, {})
+        return [runs[seed] for seed in sorted(runs)]
+
+
+def pct(value: float) -> str:
+    return f"{100 * value:.2f} %"
+
+
+def mean_sd(values: list[float], scale: float = 100) -> str:
+    return f"{scale * statistics.mean(values):.2f} ± {scale * statistics.stdev(values):.2f}"
+
+
+def verdict(values: list[float], target: float) -> str:
+    """met / missed beyond one sd over the seeds, or within noise; a miss says by how much."""
+    mean, sd = statistics.mean(values), statistics.stdev(values)
+    if mean - sd >= target:
+        return "met"
+    if mean + sd < target:
+        return f"**missed** by {abs(mean - target) * 100:.2f} pt"
+    return "within noise"
+
+
+def headline(src: Sources) -> str:
+    """README's results: MNIST and real scans, each run's time, each target's verdict."""
+    tutorial = src.tutorial()
+    bench = src.bench("presets")
+    epoch = bench.get("tutorial_epoch_seconds")
+    lines = [
+        "| model | MNIST test | real scans (test half) | training time | command |",
+        "|---|---|---|---|---|",
+        f"| the tutorial's config | {pct(tutorial['test_accuracy'])} | "
+        f"{pct(tutorial['real_accuracy'])} | {tutorial['train_seconds']:.0f} s | `make repro` |",
+    ]
+    for name in ("fast", "best"):
+        runs = src.preset_runs(name)
+        if not runs:
+            lines.append(f"| `{name}` | not benchmarked yet | | | `make exp-{name}` |")
+            continue
+        targets = bench["targets"][name]
+        cells = []
+        for key in ("test_accuracy", "real_accuracy"):
+            values, target = [run[key] for run in runs], targets[key]
+            cells.append(f"{pct(runs[0][key])} (3 seeds: {mean_sd(values)}; target "
+                         f"≥ {100 * target:.1f}: {verdict(values, target)})")  # fmt: skip
+        epochs = [run["train_seconds"] / epoch for run in runs]
+        budget = targets["budget_epochs"]
+        time_verdict = verdict([-e for e in epochs], -budget).replace("pt", "epochs")
+        cells.append(f"{runs[0]['train_seconds']:.0f} s = {epochs[0]:.0f} tutorial epochs "
+                     f"(budget {budget}: {time_verdict})")  # fmt: skip
+        lines.append(f"| `{name}` | " + " | ".join(cells) + f" | `make exp-{name}` |")
+    return "\n".join(lines) + "\n"
+
+
+def classical(src: Sources) -> str:
+    """The seven fits: parameters, MSE and least squares' MSE."""
+    lines = ["| method | w | b | MSE | least-squares MSE | accuracy |", "|---|---|---|---|---|---|"]
+    for name in METHODS:
+        m = src.json(f"metrics/classical/{name}.json")
+        cells = [f"{m[k]:.4f}" if k in m else "" for k in ("w", "b")]
+        cells += [f"{m['mse']:.5f}", f"{m['mse_optimal']:.5f}" if "mse_optimal" in m else ""]
+        cells.append(f"{m['accuracy']:.0%}" if "accuracy" in m else "")
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def tutorial(src: Sources) -> str:
+    """The tutorial config's headline numbers, its best and worst digits on each set."""
+    m = src.tutorial()
+    mnist = {d: m[f"accuracy_class_{d}"] for d in range(10)}
+    real = {d: m[f"real_accuracy_class_{d}"] for d in range(10)}
+    worst_real = sorted(real, key=real.__getitem__)[:3]
+    return (
+        f"- MNIST test accuracy **{pct(m['test_accuracy'])}** after {m['epochs']} epochs, "
+        f"trained in {m['train_seconds']:.1f} s (`train_seconds`).\n"
+        f"- Per digit on MNIST: from {pct(min(mnist.values()))} ({min(mnist, key=mnist.get)}) "
+        f"to {pct(max(mnist.values()))} ({max(mnist, key=mnist.get)}).\n"
+        f"- Real scans: **{pct(m['real_accuracy'])}** on the test half "
+        f"({pct(m['real_val_accuracy'])} on the validation half). Worst digits: "
+        + ", ".join(f"{d} ({pct(real[d])})" for d in worst_real)
+        + ".\n"
+    )
+
+
+def presets(src: Sources) -> str:
+    """Each preset's validation and test figures over 3 seeds, with every target's verdict."""
+    bench = src.bench("presets")
+    if not bench:
+        return "Not benchmarked yet: `python benchmarks/bench.py --only presets`.\n"
+    lines = [
+        "| preset | MNIST validation | real validation | MNIST test | real test | time, "
+        "tutorial epochs |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, targets in bench["targets"].items():
+        runs = src.preset_runs(name)
+        cells = []
+        for key in ("val_accuracy", "real_val_accuracy", "test_accuracy", "real_accuracy"):
+            values = [run[key] for run in runs]
+            cell = mean_sd(values)
+            if key in targets:
+                cell += f" (≥ {100 * targets[key]:.1f}: {verdict(values, targets[key])})"
+            cells.append(cell)
+        epochs = [run["train_seconds"] / bench["tutorial_epoch_seconds"] for run in runs]
+        budget = targets["budget_epochs"]
+        time_verdict = verdict([-e for e in epochs], -budget).replace("pt", "epochs")
+        cells.append(f"{mean_sd(epochs, 1)} (≤ {budget}: {time_verdict})")
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    lines += ["", f"Mean ± sd over `train.seed` 0, 1, 2, accuracy in %; the tutorial config's "
+              f"epoch took {bench['tutorial_epoch_seconds']:.3f} s beside them, "
+              f"{bench['date']}."]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def robustness(src: Sources) -> str:
+    """Test accuracy under each degradation, and on real scans, for each model."""
+    rows = [("the tutorial's config", src.tutorial())]
+    rows += [(f"`{n}`", runs[0]) for n in ("fast", "best") if (runs := src.preset_runs(n))]
+    lines = ["| model | clean | " + " | ".join(ROBUST.values()) + " | real scans |",
+             "|---" * (3 + len(ROBUST)) + "|"]  # fmt: skip
+    for label, m in rows:
+        cells = [f"{100 * m['test_accuracy']:.2f}"]
+        cells += [f"{100 * m[f'robust_{key}']:.2f}" for key in ROBUST]
+        cells.append(f"{100 * m['real_accuracy']:.2f}")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def speed(src: Sources) -> str:
+    """The train stage against the tutorial's loop and the GEMM floor, and the pipeline."""
+    t, p, c = src.bench("train"), src.bench("pipeline"), src.bench("classical")
+    if not t:
+        return "Not benchmarked yet: `make bench`.\n"
+    target = t["speedup_target"]
+    met = "met" if t["speedup"] >= target else f"**missed** by {target - t['speedup']:.1f}×"
+    return "\n".join([
+        "| what | seconds | target |",
+        "|---|---|---|",
+        f"| generate + the 7 fits, fresh clone | {c.get('repro_fit_seconds', 0):.1f} | < 60 |",
+        f"| no-op `dvc repro` of those | {c.get('noop_seconds', 0):.2f} | < 3 |",
+        f"| (a) the tutorial's own loop, 200 epochs | {t['tutorial_loop_seconds_200']:.0f} | — |",
+        f"| (b) our `train` stage, 200 epochs | {t['train_seconds']:.1f} | ≤ 150 |",
+        f"| (c) the GEMM-only floor, 200 epochs | {t['gemm_floor_seconds_200']:.1f} | — |",
+        f"| (b) in bf16 (opt-in) | {t['bf16_train_seconds']:.1f} | — |",
+        f"| whole `dvc repro`, fresh clone | {p.get('fresh_repro_seconds', 0):.0f} | ≤ 300 |",
+        f"| the same with `--force` | {p.get('forced_repro_seconds', 0):.0f} | — |",
+        "",
+        f"(b) is **{t['speedup']:.1f}×** faster than (a) (target ≥ {target:.0f}×: {met}) and "
+        f"{t['floor_ratio']:.2f}× the GEMM floor. bf16 test accuracy "
+        f"{pct(t['bf16_test_accuracy'])} against fp32's {pct(t['fp32_test_accuracy'])}. "
+        f"Peak memory of the train stage: {t['peak_mb']:.0f} MB. Measured {t['date']}.",
+    ]) + "\n"  # fmt: skip
+
+
+def serve_load(src: Sources) -> str:
+    """The page's server under 8 clients."""
+    s = src.bench("serve")
+    if not s:
+        return "Not benchmarked yet: `python benchmarks/bench.py --only serve`.\n"
+    return (
+        f"{s['clients']} concurrent clients, two models, {s['requests']} requests: "
+        f"**{s['throughput']:.0f} predictions/s**, p50 {s['p50_ms']:.1f} ms, p99 "
+        f"{s['p99_ms']:.1f} ms, {s['errors']} errors, {s['rss_mb']:.0f} MB resident; after "
+        f"200 malformed requests a good one got HTTP {s['after_malformed_status']} "
+        f"({s['date']}).\n"
+    )
+
+
+def queue(src: Sources) -> str:
+    """The queued grid in three worker and thread setups."""
+    q = src.bench("queue")
+    if not q:
+        return "Not benchmarked yet: `python benchmarks/bench.py --only queue`.\n"
+    lines = ["| setup | wall seconds for 4 | experiments made |", "|---|---|---|"]
+    for key, row in q["setups"].items():
+        workers, threads = re.fullmatch(r"j(\d+)_threads(\d+)", key).groups()  # type: ignore[union-attr]
+        lines.append(f"| `dvc queue start -j {workers}`, `train.threads={threads}` | "
+                     f"{row['seconds']:.0f} | {row['made']} of {q['experiments']} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def mutation(src: Sources) -> str:
+    """Kill rate per module from the last `make mutate`."""
+    modules = src.bench("mutation").get("modules", {})
+    if not modules:
+        return "Not measured yet: `make mutate`.\n"
+    lines = ["| module | mutants | killed | kill rate |", "|---|---|---|---|"]
+    for name, m in modules.items():
+        flag = "" if m["kill_rate"] >= 0.9 else " (below 90 %)"
+        lines.append(f"| `{name}` | {m['mutants']} | {m['killed']} | "
+                     f"{m['kill_rate']:.0%}{flag} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS: dict[str, Callable[[Sources], str]] = {
+    "headline": headline, "classical": classical, "tutorial": tutorial, "presets": presets,
+    "robustness": robustness, "speed": speed, "serve_load": serve_load, "queue": queue,
+    "mutation": mutation,
+}  # fmt: skip
+
+
+def render(text: str, src: Sources) -> str:
+    """text with every rendered block filled in afresh; an unknown block name is an error."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(2)
+        if name not in RENDERERS:
+            sys.exit(f"docs: unknown rendered block {name!r}; known: {', '.join(RENDERERS)}")
+        return match.group(1) + RENDERERS[name](src) + match.group(4)
+
+    return BLOCK.sub(fill, text)
+
+
+def rendered_files(root: Path) -> dict[str, tuple[str, str]]:
+    """{path: (committed text, fresh render)} for every docs file."""
+    src = Sources(root)
+    out = {}
+    for name in DOCS:
+        text = (root / name).read_text(encoding="utf-8")
+        out[name] = (text, render(text, src))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="fail if a render would change")
+    args = parser.parse_args()
+    stale = []
+    for name, (old, new) in rendered_files(ROOT).items():
+        if old != new:
+            stale.append(name)
+            if not args.check:
+                (ROOT / name).write_text(new, encoding="utf-8")
+    if args.check and stale:
+        print(f"docs: stale: {', '.join(stale)}; run `make docs`", file=sys.stderr)
+        return 1
+    print(f"docs: {'rewrote ' + ', '.join(stale) if stale else 'up to date'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
