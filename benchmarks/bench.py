@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import io
 import itertools
 import json
 import os
@@ -31,12 +30,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import torch
-import yaml
 from torch import nn
 
 from digitlab.core.io import write_json, write_text
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tools/: the scripts beside this one, imported where used
 ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 
@@ -190,17 +189,6 @@ def bench_pipeline(tmp: Path) -> Section:
     ], {"fresh_repro_seconds": fresh, "forced_repro_seconds": forced})  # fmt: skip
 
 
-def _stroke_one() -> bytes:
-    """A '1' drawn as one thick stroke on a 280×280 white pad, as the page sends it."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("L", (280, 280), 255)
-    ImageDraw.Draw(image).line([(140, 40), (140, 240)], fill=0, width=22)
-    buffer = io.BytesIO()
-    image.save(buffer, format="png")
-    return buffer.getvalue()
-
-
 def _post(url: str, body: bytes) -> tuple[int, float]:
     """(status, seconds) of one POST to the server."""
     start = time.perf_counter()
@@ -226,6 +214,8 @@ def _junk(url: str, payload: bytes) -> None:
 
 def bench_serve(tmp: Path) -> Section:
     """8 concurrent clients against `digitlab serve` with two models; then a malformed burst."""
+    from tools.drawn import ONE, pad_png
+
     second = tmp / "second.pt"  # a second model: a copy, so the numbers need no experiment
     shutil.copy(ROOT / "models/mlp.pt", second)
     shutil.copy(ROOT / "models/mlp.json", second.with_suffix(".json"))
@@ -236,7 +226,7 @@ def bench_serve(tmp: Path) -> Section:
     try:
         assert server.stdout is not None
         base = server.stdout.readline().split()[-1]
-        url, body, clients, per_client = base + "api/predict", _stroke_one(), 8, 50
+        url, body, clients, per_client = base + "api/predict", pad_png([ONE]), 8, 50
         _post(url, body)  # warm-up: first-call allocations
         start = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
@@ -307,10 +297,10 @@ def bench_queue(tmp: Path) -> Section:
     clone = fresh_clone(tmp)
     for key, value in (("user.email", "bench@digitlab.invalid"), ("user.name", "bench")):
         subprocess.run(["git", "config", key, value], cwd=clone, check=True)
-    params = yaml.safe_load((clone / "params.yaml").read_text())
-    params["train"].update(SHORT_TRAIN)
-    params["download"]["sources"] = [f"dir:{ROOT / 'data/mnist/MNIST/raw'}"]
-    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    from tools.preset import edit_params
+
+    mnist = [f"dir:{ROOT / 'data/mnist/MNIST/raw'}"]
+    edit_params(clone / "params.yaml", {"train": SHORT_TRAIN, "download": {"sources": mnist}})
     subprocess.run(["git", "commit", "-qam", "short training for the queue bench"], cwd=clone)
     sh(sys.executable, "-m", "dvc", "repro", cwd=clone)
     subprocess.run(["git", "commit", "-qam", "baseline"], cwd=clone, check=True)
@@ -416,7 +406,6 @@ def verdict(values: list[float], target: float) -> str:
 
 def bench_presets(tmp: Path) -> Section:
     """Each preset trained and scored over 3 seeds, the tutorial config's epoch timed beside."""
-    sys.path.insert(0, str(ROOT))
     from tools.preset import load, merge
     from tools.tune import train_candidate
 

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tools.docs import DOCS, RENDERERS, Sources, render, rendered_files, verdict
 
 from tests.conftest import ROOT
+from tools.docs import DOCS, RENDERERS, Sources, render, rendered_files, verdict
 
 
 def test_committed_docs_equal_a_fresh_render() -> None:

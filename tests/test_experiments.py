@@ -20,6 +20,7 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.fakes import write_fake_mnist, write_fake_real
+from tools.preset import edit_params
 
 TINY = {
     "train": {"hidden_sizes": [16], "epochs": 2, "batch_size": 100, "log_every": 1},
@@ -76,16 +77,13 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     for part in ("dvc.yaml", "params.yaml", "stages", "src", "tools", "Makefile"):
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy)(source, repo.path / part)
-    params = yaml.safe_load((repo.path / "params.yaml").read_text())
-    for section, values in TINY.items():
-        params[section].update(values)
-    params["download"]["sources"] = [f"dir:{raw}"]
+    md5 = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in raw.iterdir()}
     real_sha256 = write_fake_real(root / "fake_real")
-    params["download_real"].update(sources=[f"dir:{root / 'fake_real'}"], sha256=real_sha256)
-    params["download"]["md5"] = {
-        p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in raw.iterdir()
-    }
-    (repo.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    edit_params(repo.path / "params.yaml", {
+        **TINY,
+        "download": {"sources": [f"dir:{raw}"], "md5": md5},
+        "download_real": {"sources": [f"dir:{root / 'fake_real'}"], "sha256": real_sha256},
+    })  # fmt: skip
     repo.run("git", "init", "-q")
     repo.run("git", "config", "user.email", "test@digitlab.invalid")
     repo.run("git", "config", "user.name", "digitlab test")
@@ -180,9 +178,7 @@ def test_a_pulled_clone_reruns_exactly_the_stage_a_param_change_touches(
     """CI's path: pull, change sgd.alpha, make ci-report: it reruns fit@sgd alone and says so."""
     clone = repo.clone(shared[0], tmp_path / "clone")
     clone.make("pull")
-    params = yaml.safe_load((clone.path / "params.yaml").read_text())
-    params["sgd"]["alpha"] = 0.05
-    (clone.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    edit_params(clone.path / "params.yaml", {"sgd": {"alpha": 0.05}})
     output = clone.make("ci-report", "BASE=HEAD", f"SUMMARY={tmp_path / 'summary.md'}")
     assert ran_stages(output) == ["fit@sgd"]
     assert "ran: fit@sgd \n" in output

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from digitlab.app import revisions, serve
 from digitlab.app.predict import classify
 from digitlab.core.errors import DataError
 from digitlab.mlp.model import MLP, ModelSpec, save_model
 from digitlab.mlp.preprocess import MAX_PIXELS, read_digit
+from tools.drawn import ONE, pad_png
 
 Server = tuple[str, int]
 
@@ -31,9 +32,7 @@ def _png(image: Image.Image) -> bytes:
 
 def stroke_one() -> bytes:
     """A '1' drawn as one thick vertical stroke, black on white, like the page's pad."""
-    image = Image.new("L", (280, 280), 255)
-    ImageDraw.Draw(image).line([(140, 40), (140, 240)], fill=0, width=22)
-    return _png(image)
+    return pad_png([ONE])
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from digitlab.mlp.training import (
     accuracy,
     hold_out,
     make_optimizer,
-    make_step,
+    make_train_step,
     pick_device,
     run_epoch,
     train,
@@ -209,7 +209,7 @@ def test_the_optimizer_is_the_one_named_with_its_settings(name: str, kind: type)
 def test_onecycle_spans_every_step_of_every_epoch(data: Data) -> None:
     """The schedule is epochs × steps_per_epoch long: that many steps run, one more overruns."""
     params = _small(epochs=3, schedule="onecycle", optimizer="adamw", lr=0.01)
-    step = make_step(params, torch.nn.Linear(784, 10), steps_per_epoch=3)
+    step = make_train_step(params, torch.nn.Linear(784, 10), steps_per_epoch=3)
     for _ in range(9):
         step(data[0][:10], data[1][:10])
     with pytest.raises(ValueError, match="Tried to step 10 times"):
@@ -271,7 +271,7 @@ def test_bf16_precision_runs_the_matmuls_in_bfloat16(
     data: Data, precision: str, dtype: torch.dtype
 ) -> None:
     """precision: bf16 autocasts the forward pass; fp32 does not."""
-    step = make_step(_small(precision=precision), torch.nn.Linear(784, 10), steps_per_epoch=1)
+    step = make_train_step(_small(precision=precision), torch.nn.Linear(784, 10), steps_per_epoch=1)
     scores, loss = step(data[0][:8], data[1][:8])
     assert scores.dtype == dtype
     assert loss.dtype == torch.float32  # the loss is always taken in fp32

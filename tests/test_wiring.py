@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 import yaml
-from tools.preset import flatten, merge
 
 from digitlab.core.config import from_dict
 from digitlab.fits.methods import METHODS
 from digitlab.mlp.augment import AugmentParams
 from digitlab.mlp.training import TrainParams
 from tests.conftest import ROOT
+from tools.preset import edit_params, flatten, merge
 
 DVC_YAML = yaml.safe_load((ROOT / "dvc.yaml").read_text())
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -213,19 +213,12 @@ def test_changing_sgd_alpha_reruns_only_fit_sgd(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     dvc("init", "-q")
     dvc("config", "core.analytics", "false")
-    _edit_params(tmp_path, tiny_net={"epochs": 20}, sigmoid={"epochs": 20})
+    edit_params(tmp_path / "params.yaml", {"tiny_net": {"epochs": 20}, "sigmoid": {"epochs": 20}})
     dvc("repro", "-q", "fit")
     assert json.loads(dvc("status", "--json", "fit")) == {}
 
-    _edit_params(tmp_path, sgd={"alpha": 0.05})
+    edit_params(tmp_path / "params.yaml", {"sgd": {"alpha": 0.05}})
     assert list(json.loads(dvc("status", "--json", "fit"))) == ["fit@sgd"]
-
-
-def _edit_params(root: Path, **sections: dict[str, object]) -> None:
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    for section, values in sections.items():
-        params[section].update(values)
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
 PRESETS = sorted((ROOT / "presets").glob("*.yaml"))

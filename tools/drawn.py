@@ -66,6 +66,9 @@ DRAWINGS: list[tuple[int, list[Stroke]]] = [
 ]  # fmt: skip
 
 
+ONE: Stroke = [(0.5, 1 / 7), (0.5, 6 / 7)]  # a '1': one vertical stroke
+
+
 def pad_png(strokes: list[Stroke], side: int = 280, pen: int = 22) -> bytes:
     """Black strokes on a white square pad, as a PNG: what the page posts."""
     image = Image.new("L", (side, side), 255)

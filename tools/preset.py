@@ -34,6 +34,13 @@ def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def edit_params(path: Path, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Apply overrides (nested like params.yaml) to the params file at path; the result."""
+    params = merge(yaml.safe_load(path.read_text(encoding="utf-8")), overrides)
+    path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    return params
+
+
 def load(path: Path) -> dict[str, Any]:
     """A preset file as a nested mapping; exits with one line if it is not one."""
     try:

@@ -15,31 +15,30 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-from tools.preset import flatten, load, merge
-
 from digitlab.mlp.evaluation import half_accuracy
 from digitlab.mlp.model import load_model
 from digitlab.mlp.real import load_real
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # `python tools/tune.py` finds its sibling as tools.preset
+from tools.preset import edit_params, flatten, load, merge  # noqa: E402
+
 REAL = ROOT / "data/real/digits.csv.gz"
 
 
 def train_candidate(clone: Path, preset: dict[str, Any]) -> tuple[dict[str, Any], Path]:
     """Train one candidate in the clone: its metrics/train.json and its model's path."""
-    params = merge(yaml.safe_load((ROOT / "params.yaml").read_text()), preset)
+    shutil.copy(ROOT / "params.yaml", clone / "params.yaml")
+    params = edit_params(clone / "params.yaml", preset)
     if not params["train"].get("validation"):
-        sys.exit(
-            "tune: every candidate needs train.validation > 0; choosing on test is not allowed"
-        )
-    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+        sys.exit("tune: each candidate needs train.validation > 0; choosing on test is not allowed")
     command = [sys.executable, "stages/train.py", "--data", str(ROOT / "data/mnist")]
     command += ["--model", "m/mlp.pt", "--metrics", "m/train.json", "--live", "m/live"]
     command += ["--curves", "m/c.png"]

@@ -23,6 +23,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # `python tools/verify_repro.py` finds tools.preset
+from tools.preset import edit_params  # noqa: E402
+
 DETERMINISTIC = ("data/synthetic/", "metrics/classical/", "plots/classical/")
 TIMINGS = {"train_seconds"}
 MLP_FILES = {"metrics/train.json", "metrics/evaluate.json", "metrics/predict.json"}
@@ -55,9 +58,7 @@ def md5(path: Path) -> str:
 
 def twice_the_same(clone: Path, env: dict[str, str]) -> list[str]:
     """Train RANDOM_CONFIG twice in the clone; the differences between the two runs."""
-    params = yaml.safe_load((clone / "params.yaml").read_text())
-    params["train"].update(RANDOM_CONFIG)
-    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    edit_params(clone / "params.yaml", {"train": RANDOM_CONFIG})
     runs = []
     for attempt in (1, 2):
         print(f"verify-repro: dropout + augmentation config, run {attempt} of 2", flush=True)

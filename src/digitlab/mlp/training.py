@@ -150,7 +150,7 @@ def accuracy(
 Step = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
-def make_step(params: TrainParams, model: nn.Module, steps_per_epoch: int) -> Step:
+def make_train_step(params: TrainParams, model: nn.Module, steps_per_epoch: int) -> Step:
     """A function that takes one optimizer step on (inputs, labels) and returns (scores, loss)."""
     optimizer = make_optimizer(params, model)
     scheduler = None
@@ -250,7 +250,7 @@ def _fit(
     """The epoch loop: one shuffled pass, the NaN guard, validation accuracy, progress lines."""
     images, labels = train_set
     steps_per_epoch = math.ceil(len(images) / params.batch_size)
-    step = make_step(params, model, steps_per_epoch)
+    step = make_train_step(params, model, steps_per_epoch)
     history, start = History(), time.perf_counter()
     held_out = f", {len(val_set[0])} held out for validation" if params.validation else ""
     log(
