@@ -15,10 +15,11 @@ PRESETS := $(sort $(basename $(notdir $(wildcard presets/*.yaml))))
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro test test-fast docs lint format bench report ci-report verify-repro \
+.PHONY: help setup repro test test-fast docs exp-worker exp-collect exp-gc grid-matrix ci-remote lint format bench report ci-report verify-repro \
 	serve browser push pull ci-pull use-best frontier drawn mutate clean
 CHROMIUM := chromium fonts-dejavu-core
 SERVE_ARGS ?=
+GRID ?= presets/tuning/fast-grid.yaml
 
 ## help: list the targets
 help:
@@ -106,11 +107,15 @@ push: $(SETUP)
 pull: $(SETUP)
 	$(BIN)/dvc pull
 
-## ci-pull: CI's pull: from $$DVC_REMOTE_URL when set, otherwise nothing (a full run follows)
-ci-pull: $(SETUP)
+## ci-remote: make $$DVC_REMOTE_URL, when set, the default DVC remote (in .dvc/config.local)
+ci-remote: $(SETUP)
 	@if [ -n "$$DVC_REMOTE_URL" ]; then \
-		$(BIN)/dvc remote add --local --force --default ci "$$DVC_REMOTE_URL" && \
-		$(BIN)/dvc pull --allow-missing; \
+		$(BIN)/dvc remote add --local --force --default ci "$$DVC_REMOTE_URL"; \
+	else echo "no DVC remote URL given: using the repository's own remote, if any"; fi
+
+## ci-pull: CI's pull: from $$DVC_REMOTE_URL when set, otherwise nothing (a full run follows)
+ci-pull: ci-remote
+	@if [ -n "$$DVC_REMOTE_URL" ]; then $(BIN)/dvc pull --allow-missing; \
 	else echo "no DVC remote configured: every stage runs"; fi
 
 ## verify-repro: dvc repro in a fresh temporary clone must match the committed results
@@ -120,10 +125,28 @@ verify-repro: $(SETUP)
 ## exp-NAME: run presets/NAME.yaml as experiment NAME: exp-fast (about 10 s of training), exp-best
 exp-%: $(SETUP)
 	@test -f presets/$*.yaml || { echo "no preset presets/$*.yaml; presets: $(PRESETS)" >&2; exit 2; }
+	@$(BIN)/python tools/grid.py check
 	@$(BIN)/dvc exp remove $* >/dev/null 2>&1 || true
 	$(BIN)/dvc exp run -n $* $(shell $(BIN)/python tools/preset.py presets/$*.yaml 2>/dev/null)
 	@echo "$*: done. See it: dvc exp show --only-changed; dvc exp diff $*;" \
 		"keep it: dvc exp apply $*"
+
+## exp-worker: one grid point on any machine: NAME=<name> PARAMS="-S key=value ..."; pushes it to origin
+exp-worker: $(SETUP)
+	@test -n "$(NAME)" || { echo 'exp-worker: NAME=<experiment name> is required' >&2; exit 2; }
+	$(BIN)/python tools/grid.py worker $(NAME) $(PARAMS)
+
+## exp-collect: pull every experiment from origin; one table and reports/grid.png
+exp-collect: $(SETUP)
+	$(BIN)/python tools/grid.py collect --out reports/grid.png $(if $(SUMMARY_OUT),--summary $(SUMMARY_OUT))
+
+## exp-gc: remove the experiments in NAMES (default: all but the presets), then dvc gc
+exp-gc: $(SETUP)
+	$(BIN)/python tools/grid.py gc $(NAMES)
+
+## grid-matrix: GRID (default presets/tuning/fast-grid.yaml) as the JSON matrix of grid.yml
+grid-matrix: $(SETUP)
+	@$(BIN)/python tools/grid.py matrix $(GRID)
 
 ## mutate: mutation testing of every library module, kill rates into benchmarks/results.{md,json}
 mutate: $(STAMP)
