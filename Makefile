@@ -15,7 +15,7 @@ PRESETS := $(sort $(basename $(notdir $(wildcard presets/*.yaml))))
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro test test-fast docs exp-worker exp-collect exp-gc grid-matrix ci-remote lint format bench report ci-report verify-repro \
+.PHONY: help setup repro test test-fast sshd docs exp-worker exp-point exp-collect exp-gc grid-matrix ci-remote lint format bench report ci-report verify-repro \
 	serve browser push pull ci-pull use-best frontier drawn mutate clean
 CHROMIUM := chromium fonts-dejavu-core
 SERVE_ARGS ?=
@@ -39,8 +39,8 @@ setup: $(STAMP)
 repro: $(SETUP)
 	$(BIN)/dvc repro
 
-## test: setup, then lint, type-check and run the test suite (the browser test included)
-test: lint browser
+## test: setup, then lint, type-check and run the test suite (the browser and SSH tests included)
+test: lint browser sshd
 	$(BIN)/pytest
 
 ## test-fast: the tests that need neither DVC runs nor a browser (under a minute)
@@ -61,6 +61,18 @@ browser:
 	else \
 		echo "chromium is missing; the browser test will fail. Install it with:"; \
 		echo "  sudo apt-get install -y --no-install-recommends $(CHROMIUM)"; \
+	fi
+
+## sshd: Debian's openssh-server for the SSH-remote test; installed here when run as root
+sshd:
+	@test -x /usr/sbin/sshd && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "installing openssh-server for the SSH-remote test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends openssh-server >/dev/null; \
+	else \
+		echo "openssh-server is missing; the SSH-remote test will skip. Install it with:"; \
+		echo "  sudo apt-get install -y --no-install-recommends openssh-server"; \
 	fi
 
 ## serve: the draw-a-digit page on http://127.0.0.1:8000/: the workspace's model and each preset's experiment
@@ -135,6 +147,10 @@ exp-%: $(SETUP)
 exp-worker: $(SETUP)
 	@test -n "$(NAME)" || { echo 'exp-worker: NAME=<experiment name> is required' >&2; exit 2; }
 	$(BIN)/python tools/grid.py worker $(NAME) $(PARAMS)
+
+## exp-point: the worker for point INDEX (from 0) of GRID: one SLURM array task or Kubernetes index
+exp-point: $(SETUP)
+	$(BIN)/python tools/grid.py point $(GRID) $(INDEX)
 
 ## exp-collect: pull every experiment from origin; one table and reports/grid.png
 exp-collect: $(SETUP)

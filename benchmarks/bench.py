@@ -335,6 +335,62 @@ def bench_queue(tmp: Path) -> Section:
     ], {"experiments": 4, "setups": walls})  # fmt: skip
 
 
+def bench_grid(tmp: Path) -> Section:
+    """Two `make exp-worker` at once in two clones against one bare origin and one folder
+    remote, as two machines would, then `make exp-collect` in a third clone."""
+    origin, remote = tmp / "origin.git", tmp / "remote"
+    subprocess.run(["git", "clone", "-q", "--bare", str(ROOT), str(origin)], check=True)
+    venv = Path(sys.executable).parent.parent
+
+    def machine(name: str) -> Path:
+        path = tmp / name
+        subprocess.run(["git", "clone", "-q", str(origin), str(path)], check=True)
+        for key, value in (("user.email", "bench@digitlab.invalid"), ("user.name", "bench")):
+            subprocess.run(["git", "config", key, value], cwd=path, check=True)
+        sh(sys.executable, "-m", "dvc", "remote", "add", "--local", "-d", "grid", str(remote),
+           cwd=path)  # fmt: skip
+        return path
+
+    seed = machine("seed")  # fills the remote with the data, from this workspace's cache
+    sh(sys.executable, "-m", "dvc", "cache", "dir", "--local", str(ROOT / ".dvc/cache"), cwd=seed)
+    sh(sys.executable, "-m", "dvc", "push", "download", "download_real", "generate", cwd=seed)
+    workers = [machine(f"worker{i}") for i in (1, 2)]
+    params = (
+        "-S train.epochs=3 -S train.lr=0.002 -S train.loss=cross_entropy -S train.optimizer=adamw"
+    )
+    start = time.perf_counter()
+    running = [
+        subprocess.Popen(["make", "--no-print-directory", "exp-worker", f"VENV={venv}", "SETUP=",
+                          f"NAME=grid{i}", f"PARAMS={params} -S train.seed={i}"],
+                         cwd=path, env=ENV, stdout=subprocess.DEVNULL)
+        for i, path in enumerate(workers, start=1)
+    ]  # fmt: skip
+    codes = [process.wait() for process in running]
+    both = time.perf_counter() - start
+    collector = machine("collector")
+    start = time.perf_counter()
+    subprocess.run(["make", "--no-print-directory", "exp-collect", f"VENV={venv}", "SETUP="],
+                   cwd=collector, env=ENV, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    collect = time.perf_counter() - start
+    data = {"workers": 2, "worker_codes": codes, "parallel_seconds": both,
+            "collect_seconds": collect, "epochs": 3}  # fmt: skip
+    return Section([
+        "## Two machines, one grid (issue 17)",
+        "",
+        "Two clones run `make exp-worker` at once (the tutorial config with AdamW and "
+        "cross-entropy, 3 epochs, one seed each) against one bare git origin and one folder "
+        "remote; then a third clone runs `make exp-collect`.",
+        "",
+        "| what | seconds |",
+        "|---|---|",
+        f"| both workers, wall (pull data, train, evaluate, predict, push) | {both:.0f} |",
+        f"| `make exp-collect` (pull both, table, figure) | {collect:.0f} |",
+        "",
+        f"Worker exit codes: {codes}.",
+        "",
+    ], data)  # fmt: skip
+
+
 # mutmut's exit codes per mutant: 1 means a test failed (killed); see mutmut's status table.
 SURVIVED, NO_TESTS, TIMEOUTS = {0}, {33, 5}, {36, 24, 152, -24}
 
@@ -475,6 +531,7 @@ SECTIONS: dict[str, Callable[[Path], Section]] = {
     "pipeline": bench_pipeline,
     "serve": bench_serve,
     "queue": bench_queue,
+    "grid": bench_grid,
     "mutation": bench_mutation,
     "presets": bench_presets,
 }

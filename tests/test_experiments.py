@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,7 +75,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     raw = write_fake_mnist(root / "fake") / "MNIST" / "raw"
     repo = Repo(root / "repo")
     repo.path.mkdir()
-    for part in ("dvc.yaml", "params.yaml", "stages", "src", "tools", "Makefile"):
+    for part in ("dvc.yaml", "params.yaml", "stages", "src", "tools", "presets", "Makefile"):
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy)(source, repo.path / part)
     md5 = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in raw.iterdir()}
@@ -229,3 +230,94 @@ def test_experiments_travel_between_clones(
     assert "test_accuracy" in json.dumps(shown[0])
     clone.dvc("exp", "apply", "shared-lr")
     assert (clone.path / "models/mlp.pt").read_bytes() == (repo.path / "models/mlp.pt").read_bytes()
+
+
+def _start_worker(clone: Repo, name: str, *params: str) -> subprocess.Popen[str]:
+    venv = Path(sys.executable).parent.parent
+    command = ["make", "--no-print-directory", "exp-worker", f"VENV={venv}", "SETUP=",
+               f"NAME={name}", f"PARAMS={' '.join(params)}"]  # fmt: skip
+    return subprocess.Popen(command, cwd=clone.path, env=clone.env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_two_workers_at_once_then_a_collector_lists_both(
+    repo: Repo, shared: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Two clones run make exp-worker at the same time against one bare origin and one
+    folder remote; a third clone's make exp-collect lists both, with their metrics."""
+    workers = [repo.clone(shared[0], tmp_path / f"worker{i}") for i in (1, 2)]
+    running = [
+        _start_worker(workers[0], "grid-a", "-S", "train.lr=0.3"),
+        _start_worker(workers[1], "grid-b", "-S", "train.lr=0.6", "-S", "'train.hidden_sizes=[8]'"),
+    ]
+    outputs = [process.communicate(timeout=900)[0] for process in running]
+    for process, output in zip(running, outputs, strict=True):
+        assert process.returncode == 0, output
+        assert "is on origin" in output
+    assert "exp-worker: dvc pull download" in outputs[0]
+
+    collector = repo.clone(shared[0], tmp_path / "collector")
+    collector.make("exp-collect", f"SUMMARY_OUT={tmp_path / 'table.md'}")
+    table = (tmp_path / "table.md").read_text()
+    rows = {line.split(" | ")[0].strip("| "): line for line in table.splitlines()[2:]}
+    assert {"grid-a", "grid-b"} <= set(rows)
+    assert "`train.lr=0.3`" in rows["grid-a"]
+    assert "`train.hidden_sizes=[8]`" in rows["grid-b"]
+    assert "%" in rows["grid-a"].split(" | ")[4]  # test_accuracy, read from the experiment
+    assert (collector.path / "reports/grid.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_a_worker_whose_remote_lacks_mnist_fails_naming_it(
+    repo: Repo, shared: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Against an empty DVC remote the worker stops at the pull, naming data/mnist."""
+    clone = repo.clone(shared[0], tmp_path / "clone")
+    clone.dvc("remote", "add", "--local", "--force", "--default", "empty", str(tmp_path / "empty"))
+    process = _start_worker(clone, "no-data", "-S", "train.lr=0.2")
+    output = process.communicate(timeout=300)[0]
+    assert process.returncode != 0
+    assert "worker: step 'pull download' failed" in output
+    assert "the DVC remote lacks data/mnist" in output
+
+
+@pytest.mark.slow
+def test_exp_runs_refuse_a_stage_input_that_git_and_dvc_do_not_track(
+    repo: Repo, shared: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A new module imported by a stage but never `git add`ed stops make exp-* with a
+    line that names it; once added, the check passes."""
+    clone = repo.clone(shared[0], tmp_path / "clone")
+    stages = yaml.safe_load((clone.path / "dvc.yaml").read_text())
+    stages["stages"]["predict"]["deps"].append("src/digitlab/app/extra.py")
+    (clone.path / "dvc.yaml").write_text(yaml.safe_dump(stages, sort_keys=False))
+    (clone.path / "src/digitlab/app/extra.py").write_text("X = 1\n")
+    checked = subprocess.run(
+        [sys.executable, "tools/grid.py", "check"], cwd=clone.path, env=clone.env,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert checked.returncode == 1
+    assert "src/digitlab/app/extra.py is read by a stage but tracked by neither git" in (
+        checked.stderr
+    )
+    clone.run("git", "add", "src/digitlab/app/extra.py")
+    clone.run(sys.executable, "tools/grid.py", "check")
+
+
+@pytest.mark.slow
+def test_exp_gc_removes_the_named_experiments_and_frees_their_cache(
+    repo: Repo, shared: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """make exp-gc NAMES=... drops those experiments, keeps the others, and says what it freed."""
+    clone = repo.clone(shared[0], tmp_path / "clone")
+    clone.make("pull")
+    clone.dvc("exp", "run", "-n", "keep-me", "-S", "train.lr=0.4")
+    clone.dvc("exp", "run", "-n", "drop-me", "-S", "train.hidden_sizes=[24]")
+    clone.run("git", "checkout", "--", ".")  # back to the commit's outputs, as after a review
+    clone.dvc("checkout", "--force")
+    output = clone.make("exp-gc", "NAMES=drop-me")
+    assert "exp-gc: removed 1 experiments (drop-me); kept keep-me; dvc gc freed" in output
+    freed_files = int(re.search(r"MB in (\d+) files", output).group(1))  # type: ignore[union-attr]
+    assert freed_files >= 1  # drop-me's model and samples, held by nothing else
+    assert clone.dvc("exp", "list", "--name-only").split() == ["keep-me"]

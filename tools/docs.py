@@ -231,6 +231,19 @@ def queue(src: Sources) -> str:
     return "\n".join(lines) + "\n"
 
 
+def grid(src: Sources) -> str:
+    """Two workers at once and a collector, from the benchmark."""
+    g = src.bench("grid")
+    if not g:
+        return "Not benchmarked yet: `python benchmarks/bench.py --only grid`.\n"
+    ok = "both succeeded" if g["worker_codes"] == [0, 0] else f"exit codes {g['worker_codes']}"
+    return (
+        f"Two workers at once ({g['epochs']} epochs each, {ok}): **{g['parallel_seconds']:.0f} s** "
+        f"wall for both; `make exp-collect` then took {g['collect_seconds']:.0f} s "
+        f"({g['date']}).\n"
+    )
+
+
 def mutation(src: Sources) -> str:
     """Kill rate per module from the last `make mutate`."""
     modules = src.bench("mutation").get("modules", {})
@@ -247,7 +260,7 @@ def mutation(src: Sources) -> str:
 RENDERERS: dict[str, Callable[[Sources], str]] = {
     "headline": headline, "classical": classical, "tutorial": tutorial, "presets": presets,
     "robustness": robustness, "speed": speed, "serve_load": serve_load, "queue": queue,
-    "mutation": mutation,
+    "mutation": mutation, "grid": grid,
 }  # fmt: skip
 
 

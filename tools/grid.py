@@ -3,6 +3,7 @@
     python tools/grid.py worker NAME [-S key=value ...]   # make exp-worker NAME=... PARAMS=...
     python tools/grid.py collect [--out reports/grid.png]  # make exp-collect
     python tools/grid.py matrix presets/tuning/fast-grid.yaml  # a grid as a CI matrix
+    python tools/grid.py point GRID INDEX                  # the worker for point INDEX of GRID
     python tools/grid.py check                             # files stages read that git lacks
     python tools/grid.py gc [NAME ...]                     # make exp-gc: drop experiments, gc
 
@@ -28,7 +29,8 @@ ROOT = Path.cwd()
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools.* as siblings
 from tools.preset import flatten, load, merge, set_arguments  # noqa: E402
 
-DATA_STAGES = ("download", "download_real")  # what every MNIST experiment reads
+# The data stages' outputs, which experiments read; models are rebuilt, so never pulled.
+DATA_STAGES = ("download", "download_real", "generate")
 
 
 class StepError(Exception):
@@ -186,20 +188,29 @@ def gc(names: list[str]) -> None:
           f"{kept}; dvc gc freed {freed:.1f} MB in {before[1] - after[1]} files")  # fmt: skip
 
 
-def matrix(grid: Path) -> str:
-    """A tuning-format file (a `base` preset and `candidates`) as a GitHub Actions matrix:
-    {"include": [{"name", "params"}, ...]}, params being the -S arguments of each point."""
+def points(grid: Path) -> list[tuple[str, list[str]]]:
+    """(name, -S arguments) of each point of a tuning-format file: a `base` and `candidates`."""
     spec = load(grid)
     base = spec.get("base") or {}
     base = load(grid.parents[1] / f"{base}.yaml") if isinstance(base, str) else base
     points = spec.get("candidates")
     if not isinstance(points, dict) or not points:
         raise StepError(f"step 'matrix': {grid} has no `candidates:` mapping names to params")
-    include = [
-        {"name": str(name), "params": shlex.join(set_arguments(merge(base, overrides or {})))}
-        for name, overrides in points.items()
-    ]
+    return [(str(name), set_arguments(merge(base, over or {}))) for name, over in points.items()]
+
+
+def matrix(grid: Path) -> str:
+    """The grid as a GitHub Actions matrix: {"include": [{"name", "params"}, ...]}."""
+    include = [{"name": name, "params": shlex.join(args)} for name, args in points(grid)]
     return json.dumps({"include": include})
+
+
+def point(grid: Path, index: int) -> None:
+    """Run the worker for point `index` (from 0) of the grid: a SLURM or Kubernetes task."""
+    listed = points(grid)
+    if not 0 <= index < len(listed):
+        raise StepError(f"step 'point': {grid} has points 0..{len(listed) - 1}, not {index}")
+    worker(*listed[index])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     gather.add_argument("--summary", type=Path, default=None, help="also write the table here")
     grid = commands.add_parser("matrix", help="print the grid file as a CI matrix")
     grid.add_argument("grid", type=Path)
+    one = commands.add_parser("point", help="run the worker for one point of a grid file")
+    one.add_argument("grid", type=Path)
+    one.add_argument("index", type=int, help="from 0, e.g. $SLURM_ARRAY_TASK_ID")
     commands.add_parser("check", help="list files a stage reads that git and DVC lack")
     collect_garbage = commands.add_parser("gc", help="remove experiments, then dvc gc")
     collect_garbage.add_argument("names", nargs="*", help="default: every one but the presets")
@@ -224,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
             collect(args.out, args.summary)
         elif args.command == "matrix":
             print(matrix(args.grid))
+        elif args.command == "point":
+            point(args.grid, args.index)
         elif args.command == "gc":
             gc(args.names)
         else:
