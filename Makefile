@@ -77,7 +77,7 @@ sshd:
 
 ## serve: the draw-a-digit page on http://127.0.0.1:8000/: the workspace's model and each preset's experiment
 serve: $(SETUP)
-	@made="$$($(BIN)/dvc exp list --name-only 2>/dev/null)"; exps=""; \
+	@made="$$($(BIN)/dvc exp list --all-commits --name-only 2>/dev/null)"; exps=""; \
 	for name in $(PRESETS); do echo "$$made" | grep -qx "$$name" && exps="$$exps --exp $$name"; done; \
 	echo "$(BIN)/digitlab serve$$exps $(SERVE_ARGS)"; $(BIN)/digitlab serve $$exps $(SERVE_ARGS)
 
