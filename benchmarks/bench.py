@@ -212,13 +212,95 @@ def _junk(url: str, payload: bytes) -> None:
             pass
 
 
+def _rss_mb(pid: int) -> dict[str, float]:
+    """VmRSS (now) and VmHWM (peak) of a process, in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines())
+    return {key: int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM")}
+
+
+# The last commit whose `digitlab predict` ran on torch: the "before" of the predict bench.
+TORCH_PREDICT_REV = "0790a15"
+MINIMAL = ("numpy==2.4.6", "pillow==13.0.0", "safetensors==0.8.0")  # the app's install
+PEAK_RSS = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"  # noqa: E501
+
+
+def _cold_runs(python: str, src: Path, files: list[Path], runs: int = 5) -> dict[str, float]:
+    """`digitlab predict FILES` from a cold process, `runs` times: median seconds, peak MB."""
+    env = {**ENV, "PYTHONPATH": str(src)}
+    command = [python, "-m", "digitlab.app.cli", "predict", "--model",
+               str(ROOT / "models/mlp.pt"), *map(str, files)]  # fmt: skip
+    seconds, peaks = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", PEAK_RSS, *command], env=env, cwd=ROOT,
+                             capture_output=True, text=True, check=True)  # fmt: skip
+        seconds.append(time.perf_counter() - start)
+        peaks.append(int(out.stdout.split()[-1]) / 1024)
+    return {"seconds": statistics.median(seconds), "peak_mb": max(peaks)}
+
+
+def _size_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20
+
+
+def bench_predict(tmp: Path) -> Section:
+    """`digitlab predict` on 1 and 100 files, cold: torch before, numpy after, in the full
+    venv and in a minimal one (numpy, Pillow, safetensors)."""
+    from PIL import Image
+
+    from digitlab.mlp.data import load_split
+
+    images, _ = load_split(ROOT / "data/mnist", train=False)
+    files = []
+    for i in range(100):
+        files.append(tmp / f"digit{i:03d}.png")
+        Image.fromarray((images[i].reshape(28, 28).numpy() * 255).astype("uint8")).save(files[-1])
+    before = tmp / "before"
+    subprocess.run(["git", "worktree", "add", "-q", "--detach", str(before), TORCH_PREDICT_REV],
+                   cwd=ROOT, check=True)  # fmt: skip
+    minimal = tmp / "minimal"
+    subprocess.run([sys.executable, "-m", "venv", str(minimal)], check=True)
+    subprocess.run([str(minimal / "bin/python"), "-m", "pip", "install", "-q", *MINIMAL],
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    setups = {
+        "before: torch, full venv": (sys.executable, before / "src"),
+        "after: numpy, full venv": (sys.executable, ROOT / "src"),
+        "after: numpy, minimal venv": (str(minimal / "bin/python"), ROOT / "src"),
+    }
+    try:
+        results = {name: {str(n): _cold_runs(py, src, files[:n]) for n in (1, 100)}
+                   for name, (py, src) in setups.items()}  # fmt: skip
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(before)], cwd=ROOT, check=True)
+    site = Path(sys.executable).parent.parent / "lib"
+    sizes = {"full": _size_mb(site), "minimal": _size_mb(minimal / "lib")}
+    rows = [f"| {name} | {r['1']['seconds']:.2f} s, {r['1']['peak_mb']:.0f} MB | "
+            f"{r['100']['seconds']:.2f} s, {r['100']['peak_mb']:.0f} MB |"
+            for name, r in results.items()]  # fmt: skip
+    return Section([
+        "## Predict without torch (issue 18)",
+        "",
+        "`digitlab predict` from a cold process, median of 5, with the process's peak "
+        "resident memory; MNIST test digits as PNG files.",
+        "",
+        "| setup | 1 file | 100 files |",
+        "|---|---|---|",
+        *rows,
+        "",
+        f"Installed size: the full venv {sizes['full']:.0f} MB, the minimal one "
+        f"({', '.join(MINIMAL)}) {sizes['minimal']:.0f} MB.",
+        "",
+    ], {"runs": results, "venv_mb": sizes})  # fmt: skip
+
+
 def bench_serve(tmp: Path) -> Section:
     """8 concurrent clients against `digitlab serve` with two models; then a malformed burst."""
     from tools.drawn import ONE, pad_png
 
     second = tmp / "second.pt"  # a second model: a copy, so the numbers need no experiment
-    shutil.copy(ROOT / "models/mlp.pt", second)
-    shutil.copy(ROOT / "models/mlp.json", second.with_suffix(".json"))
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(ROOT / f"models/mlp{suffix}", second.with_suffix(suffix))
     command = [str(Path(sys.executable).parent / "digitlab"), "serve", "--port", "0", "--quiet"]
     server = subprocess.Popen(
         [*command, "--model", str(second)], cwd=ROOT, stdout=subprocess.PIPE, text=True
@@ -226,15 +308,14 @@ def bench_serve(tmp: Path) -> Section:
     try:
         assert server.stdout is not None
         base = server.stdout.readline().split()[-1]
+        rest_mb = _rss_mb(server.pid)["VmRSS"]  # loaded, nothing served yet
         url, body, clients, per_client = base + "api/predict", pad_png([ONE]), 8, 50
         _post(url, body)  # warm-up: first-call allocations
         start = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             results = list(pool.map(lambda _: _post(url, body), range(clients * per_client)))
         wall = time.perf_counter() - start
-        status = Path(f"/proc/{server.pid}/status").read_text()
-        fields = dict(line.split(":", 1) for line in status.splitlines())
-        rss = {key: int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM")}  # MB
+        rss = _rss_mb(server.pid)
         junk = [
             b"\x00\xffgarbage\r\n\r\n",
             b"POST /api/predict HTTP/1.1\r\nContent-Length: 9\r\n\r\nnot a png",
@@ -255,6 +336,7 @@ def bench_serve(tmp: Path) -> Section:
     data = {
         "clients": clients, "requests": len(results), "throughput": throughput, "p50_ms": p50,
         "p99_ms": p99, "errors": errors, "rss_mb": rss["VmRSS"], "peak_rss_mb": rss["VmHWM"],
+        "rest_rss_mb": rest_mb,
         "after_malformed_status": after,
     }  # fmt: skip
     return Section([
@@ -270,7 +352,9 @@ def bench_serve(tmp: Path) -> Section:
         f"| latency p50 | {p50:.1f} ms | — |",
         f"| latency p99 | {p99:.1f} ms | ≤ 50 |",
         f"| errors | {errors} of {len(results)} | 0 |",
-        f"| server memory (RSS now / peak) | {rss['VmRSS']:.0f} / {rss['VmHWM']:.0f} MB | — |",
+        f"| server memory at rest, models loaded | {rest_mb:.0f} MB | ≤ 250 |",
+        f"| server memory after the load (RSS now / peak) | {rss['VmRSS']:.0f} / "
+        f"{rss['VmHWM']:.0f} MB | ≤ 250 |",
         f"| after 200 malformed requests, a good one | HTTP {after} | 200 |",
         "",
     ], data)  # fmt: skip
@@ -530,6 +614,7 @@ SECTIONS: dict[str, Callable[[Path], Section]] = {
     "train": bench_train,
     "pipeline": bench_pipeline,
     "serve": bench_serve,
+    "predict": bench_predict,
     "queue": bench_queue,
     "grid": bench_grid,
     "mutation": bench_mutation,

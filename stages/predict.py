@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from digitlab.app.predict import PredictParams, export_samples, predict_files, score_samples
+from digitlab.app.predict import predict_files
+from digitlab.app.samples import PredictParams, export_samples, score_samples
+from digitlab.app.weights import load_weights
 from digitlab.core.config import load_params
 from digitlab.core.io import save_figure, write_bytes, write_csv, write_json
 from digitlab.core.stage import path_parser, run
 from digitlab.mlp.data import load_split
-from digitlab.mlp.model import load_model
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = path_parser(__doc__, "data", "model", "samples", "table", "metrics", "figure")
     args = parser.parse_args(argv)
     params = load_params("predict", PredictParams)
-    model = load_model(args.model)
+    model = load_weights(args.model)  # what users run: numpy, from mlp.safetensors
     images, labels = load_split(args.data, train=False)
 
     samples = export_samples(images, labels, params)

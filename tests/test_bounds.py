@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from digitlab.app.predict import PredictParams
+from digitlab.app.samples import PredictParams
 from digitlab.core.config import from_dict
 from digitlab.core.errors import ConfigError
 from digitlab.fits import classical

@@ -14,7 +14,7 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from digitlab.app.cli import main
+from digitlab.app.cli import is_loopback, main
 from digitlab.mlp.model import MLP, ModelSpec, save_model
 
 
@@ -124,3 +124,46 @@ def test_serve_prints_its_address_first_and_stops_cleanly_on_ctrl_c(model_path: 
     _, err = server.communicate(timeout=10)
     assert server.returncode == 0
     assert "Traceback" not in err
+
+
+def test_predict_imports_neither_torch_nor_matplotlib(model_path: Path, digit: Path) -> None:
+    """The CLI, run to the end of a prediction, never imports torch or matplotlib: a
+    predictor needs numpy, Pillow and safetensors alone."""
+    code = (
+        "import sys\nfrom digitlab.app import cli, revisions, serve\n"
+        f"code = cli.main(['predict', {str(digit)!r}, '--model', {str(model_path)!r}])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'matplotlib', 'dvc'})\n"
+        "print(code, heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.splitlines()[-1] == "0 []", result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_a_server_bound_beyond_loopback_says_so_first(model_path: Path, host: str) -> None:
+    """Its first lines on stderr warn that anyone on the network can use it."""
+    command = [sys.executable, "-m", "digitlab.app.cli", "serve", "--host", host, "--port", "0"]
+    server = subprocess.Popen(
+        [*command, "--quiet", "--model", str(model_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stderr is not None
+    first = server.stderr.readline()
+    second = server.stderr.readline()
+    server.terminate()
+    server.communicate(timeout=10)
+    assert first.startswith(f"warning: bound to {host}:")
+    assert "anyone who can reach it on the network can use the page and the API" in first
+    assert "put it behind your web server" in second
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.1.2.3", True), ("::1", True), ("localhost", True),
+     ("0.0.0.0", False), ("192.168.1.5", False), ("example.org", False)],
+)  # fmt: skip
+def test_loopback_is_this_machine_alone(host: str, loopback: bool) -> None:
+    """Only loopback addresses and the name localhost count as private."""
+    assert is_loopback(host) is loopback

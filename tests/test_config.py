@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from digitlab.app.predict import PredictParams
+from digitlab.app.samples import PredictParams
 from digitlab.core.config import from_dict, load_params
 from digitlab.core.errors import ConfigError
 from digitlab.fits.classical import GdBiasParams, NormalEquationParams

@@ -16,10 +16,11 @@ import yaml
 from PIL import Image
 
 from digitlab.app.predict import predict_files
+from digitlab.app.weights import load_weights
 from digitlab.core.errors import ConfigError, DataError, DownloadError
 from digitlab.mlp.download_real import MEMBER, DownloadRealParams, download_real
 from digitlab.mlp.evaluation import evaluate_real, half_accuracy
-from digitlab.mlp.model import MLP, ModelSpec
+from digitlab.mlp.model import MLP, ModelSpec, save_model
 from digitlab.mlp.real import RealDigits, as_mnist, load_real, scan_png
 from tests.conftest import ROOT
 from tests.fakes import fake_real_rows, write_fake_real
@@ -86,12 +87,14 @@ def test_a_scan_becomes_a_dark_on_light_png_of_its_ink() -> None:
 def test_real_accuracy_is_what_the_user_file_path_reads(digits: RealDigits, tmp_path: Path) -> None:
     """evaluate_real scores each test scan as `digitlab predict` reads it from a PNG file."""
     model = MLP(ModelSpec(hidden_sizes=(16,)), torch.Generator().manual_seed(1))
+    save_model(model, tmp_path / "m.pt")
+    weights = load_weights(tmp_path / "m.pt")  # what `digitlab predict` runs
     test = digits.half("test")
     paths = []
     for i, scan in enumerate(test.scans):
         paths.append(tmp_path / f"{i}.png")
         paths[-1].write_bytes(scan_png(scan))
-    labels_read = [p.label for p in predict_files(model, paths)]
+    labels_read = [p.label for p in predict_files(weights, paths)]
     evaluation, images = evaluate_real(model, digits)
     assert evaluation.predicted.tolist() == labels_read
     expected = float(np.mean(np.array(labels_read) == test.labels))

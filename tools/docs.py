@@ -205,16 +205,19 @@ def speed(src: Sources) -> str:
 
 
 def serve_load(src: Sources) -> str:
-    """The page's server under 8 clients."""
+    """The page's server under 8 clients, against the targets."""
     s = src.bench("serve")
     if not s:
         return "Not benchmarked yet: `python benchmarks/bench.py --only serve`.\n"
+    ok = s["throughput"] >= 200 and s["p99_ms"] <= 50 and s.get("rest_rss_mb", 1e9) <= 250
+    rest = f"{s['rest_rss_mb']:.0f} MB at rest, " if "rest_rss_mb" in s else ""
     return (
         f"{s['clients']} concurrent clients, two models, {s['requests']} requests: "
         f"**{s['throughput']:.0f} predictions/s**, p50 {s['p50_ms']:.1f} ms, p99 "
-        f"{s['p99_ms']:.1f} ms, {s['errors']} errors, {s['rss_mb']:.0f} MB resident; after "
-        f"200 malformed requests a good one got HTTP {s['after_malformed_status']} "
-        f"({s['date']}).\n"
+        f"{s['p99_ms']:.1f} ms, {s['errors']} errors; memory {rest}{s['rss_mb']:.0f} MB after "
+        f"the load; after 200 malformed requests a good one got HTTP "
+        f"{s['after_malformed_status']} ({s['date']}). Targets (≥ 200/s, p99 ≤ 50 ms, ≤ 250 MB): "
+        f"{'met' if ok else '**missed**'}.\n"
     )
 
 
@@ -244,6 +247,25 @@ def grid(src: Sources) -> str:
     )
 
 
+def predict_speed(src: Sources) -> str:
+    """`digitlab predict` cold, before and after the numpy path, and the install sizes."""
+    b = src.bench("predict")
+    if not b:
+        return "Not benchmarked yet: `python benchmarks/bench.py --only predict`.\n"
+    lines = ["| setup | 1 file | 100 files |", "|---|---|---|"]
+    for name, r in b["runs"].items():
+        lines.append(f"| {name} | {r['1']['seconds']:.2f} s, {r['1']['peak_mb']:.0f} MB | "
+                     f"{r['100']['seconds']:.2f} s, {r['100']['peak_mb']:.0f} MB |")  # fmt: skip
+    one = b["runs"]["after: numpy, minimal venv"]["1"]
+    ok = one["seconds"] <= 0.5 and one["peak_mb"] <= 200
+    verdict_text = "met" if ok else "**missed**"
+    lines += ["", f"Cold start, median of 5, peak resident memory ({b['date']}). One file in the "
+              f"minimal install: target ≤ 0.5 s and ≤ 200 MB, {verdict_text}. Installed: "
+              f"{b['venv_mb']['full']:.0f} MB with torch, {b['venv_mb']['minimal']:.0f} MB "
+              "without."]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 def mutation(src: Sources) -> str:
     """Kill rate per module from the last `make mutate`."""
     modules = src.bench("mutation").get("modules", {})
@@ -260,7 +282,7 @@ def mutation(src: Sources) -> str:
 RENDERERS: dict[str, Callable[[Sources], str]] = {
     "headline": headline, "classical": classical, "tutorial": tutorial, "presets": presets,
     "robustness": robustness, "speed": speed, "serve_load": serve_load, "queue": queue,
-    "mutation": mutation, "grid": grid,
+    "mutation": mutation, "grid": grid, "predict_speed": predict_speed,
 }  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import signal
@@ -10,10 +11,10 @@ import sys
 from pathlib import Path
 
 from digitlab.app.predict import predict_files
+from digitlab.app.weights import load_weights
 from digitlab.core.errors import UserError
-from digitlab.mlp.model import load_model
 
-DEFAULT_MODEL = Path("models/mlp.pt")
+DEFAULT_MODEL = Path("models/mlp.safetensors")  # with models/mlp.json beside it
 
 
 def parser() -> argparse.ArgumentParser:
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
-        model = load_model(args.model)
+        model = load_weights(args.model)
     except UserError as err:
         print(f"digitlab: error: {err}", file=sys.stderr)
         return 2
@@ -64,12 +65,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     """Load every model asked for, then serve the page until Ctrl-C."""
-    import torch
-
     from digitlab.app import revisions
     from digitlab.app import serve as server_module
 
-    torch.set_num_threads(1)  # one request, one core: the server's threads share the CPU
     # Ctrl-C (and `kill`) must stop the server even when a shell started it with SIGINT
     # ignored, as non-interactive shells do for `command &`.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -82,6 +80,8 @@ def serve(args: argparse.Namespace) -> int:
     models += [revisions.from_file(path) for path in args.model if path != DEFAULT_MODEL]
     models += [revisions.from_revision(name, repo) for name in args.exp]
     server = server_module.make_server(models, args.host, args.port, quiet=args.quiet)
+    if not is_loopback(args.host):
+        print(public_warning(args.host, server.server_port), file=sys.stderr, flush=True)
     print(f"serving on http://{args.host}:{server.server_port}/", flush=True)
     print(f"models: {', '.join(m.name for m in models)}; Ctrl-C stops", file=sys.stderr)
     try:
@@ -91,6 +91,24 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def is_loopback(host: str) -> bool:
+    """Whether host is this machine alone: localhost, 127.0.0.0/8 or ::1."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def public_warning(host: str, port: int) -> str:
+    """The lines a server bound beyond loopback starts with."""
+    return (
+        f"warning: bound to {host}:{port}, not to this machine alone: anyone who can reach "
+        "it on the network can use the page and the API.\n"
+        "warning: there is no login, no TLS and no rate limit; for anything public, put it "
+        "behind your web server (docs/page.md, 'Beyond your own machine')."
+    )
 
 
 def entry() -> None:

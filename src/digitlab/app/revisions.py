@@ -9,10 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from digitlab.app.weights import Weights, load_weights, weights_from_bytes
 from digitlab.core.errors import DataError
-from digitlab.mlp.model import MLP, load_model, model_from_bytes
 
-MODEL_FILE, CARD_FILE, METRICS_FILE = "models/mlp.pt", "models/mlp.json", "metrics/evaluate.json"
+MODEL_FILE, CARD_FILE, METRICS_FILE = (
+    "models/mlp.safetensors",
+    "models/mlp.json",
+    "metrics/evaluate.json",
+)
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,7 @@ class ServedModel:
     """A model with the name the page shows and its test metrics (empty when unknown)."""
 
     name: str
-    model: MLP
+    model: Weights
     metrics: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
@@ -31,7 +35,7 @@ class ServedModel:
 
 def from_file(path: Path, name: str = "", metrics_path: Path | None = None) -> ServedModel:
     """The model at path, named `name` (default: the path), with metrics_path's if it exists."""
-    model = load_model(path)
+    model = load_weights(path)
     metrics = {}
     if metrics_path is not None and metrics_path.is_file():
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
@@ -52,7 +56,7 @@ def from_revision(name: str, repo: Path) -> ServedModel:
             f"--exp {name}: cannot read {MODEL_FILE} at {rev[:7]} ({reason}); "
             f"if it was made elsewhere, `dvc exp pull origin {name}` first"
         ) from None
-    model = model_from_bytes(weights, card, where=f"{name}:{MODEL_FILE}")
+    model = weights_from_bytes(weights, card, where=f"{name}:{MODEL_FILE}")
     return ServedModel(name, model, _metrics_at(rev, repo))
 
 

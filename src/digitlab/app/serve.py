@@ -8,6 +8,7 @@ preprocessing as `digitlab predict` and the `predict` stage.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -20,7 +21,7 @@ import numpy as np
 
 from digitlab.app.predict import classify
 from digitlab.app.revisions import ServedModel
-from digitlab.core.errors import ImageError
+from digitlab.core.errors import DataError, ImageError
 from digitlab.mlp.preprocess import read_digit
 
 MAX_BODY = 4 * 1024 * 1024  # a phone photo fits; anything larger is refused unread
@@ -140,11 +141,26 @@ def make_server(
     quiet: bool = False,
     client_timeout: float = CLIENT_TIMEOUT,
 ) -> ThreadingHTTPServer:
-    """A server bound to host:port (0: a free port) that serves `models`; not yet started."""
+    """A server bound to host:port (0: a free port) that serves `models`; not yet started.
+
+    DataError, in one line, if the address cannot be bound (in use, not this machine's).
+    """
     attributes = {"models": tuple(models), "quiet": quiet, "timeout": client_timeout}
-    server = ThreadingHTTPServer((host, port), type("BoundHandler", (Handler,), attributes))
+    kind = IPv6Server if ":" in host else ThreadingHTTPServer
+    try:
+        server = kind((host, port), type("BoundHandler", (Handler,), attributes))
+    except OSError as err:
+        raise DataError(
+            f"cannot listen on {host}:{port} ({err.strerror or err}); pick another --port or --host"
+        ) from None
     server.daemon_threads = True  # a stuck client never keeps the process alive
     return server
+
+
+class IPv6Server(ThreadingHTTPServer):
+    """The same server on an IPv6 address such as :: or ::1."""
+
+    address_family = socket.AF_INET6
 
 
 def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:

@@ -22,7 +22,7 @@ from torch import nn
 
 from digitlab.core.config import from_dict
 from digitlab.core.errors import ConfigError, DataError
-from digitlab.core.io import write_json, write_with
+from digitlab.core.io import write_bytes, write_json, write_with
 from digitlab.core.layers import seeded_linear
 
 Activation = Literal["relu", "gelu", "tanh", "sigmoid"]
@@ -109,11 +109,44 @@ class MLP(nn.Module):
 
 
 def save_model(model: MLP, path: Path, trained_with: Mapping[str, Any] | None = None) -> None:
-    """Write path (a plain state_dict) and path.json (model.spec, training params), atomically."""
+    """Write path (a plain state_dict), path.safetensors (the same tensors, for numpy) and
+    path.json (the card: spec, how to run the tensors, training params), atomically."""
+    from safetensors.numpy import save
+
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     write_with(path, lambda f: torch.save(state, f))
-    card = {"format": FORMAT, "spec": asdict(model.spec), "trained_with": dict(trained_with or {})}
+    write_bytes(path.with_suffix(".safetensors"), save({k: v.numpy() for k, v in state.items()}))
+    spec = asdict(model.spec)
+    card = {
+        "format": FORMAT,
+        "spec": spec,
+        "weights": weights_card(spec, len(model.layers)),
+        "trained_with": dict(trained_with or {}),
+    }
     write_json(path.with_suffix(".json"), card)
+
+
+def weights_card(spec: dict[str, Any], n_layers: int) -> dict[str, Any]:
+    """What mlp.json says about mlp.safetensors: enough to run it without this package."""
+    return {
+        "file": "mlp.safetensors",
+        "tensors": [f"fc{i}.{part}" for i in range(1, n_layers + 1) for part in ("weight", "bias")],
+        "forward": (
+            "x (batch, 784), pixels in [0, 1]; if normalize: x = (x - mean) / std; for each "
+            "layer but the last: x = activation(x @ weight.T + bias); scores = x @ weight.T + bias"
+        ),
+        "activation": spec["activation"],
+        "normalize": {"enabled": spec["normalize"], "mean": MNIST_MEAN, "std": MNIST_STD},
+        "probabilities": (
+            "softmax(scores)"
+            if spec["loss"] == "cross_entropy"
+            else "clip(scores, 0) + 1e-6, divided by its sum"
+        ),
+        "preprocessing": (
+            "read_digit: ink map, crop to the bounding box, scale into 20x20 keeping the aspect "
+            "ratio (Lanczos), centre of mass at the centre of 28x28, white on black in [0, 1]"
+        ),
+    }
 
 
 def load_model(path: Path) -> MLP:
