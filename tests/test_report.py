@@ -65,3 +65,17 @@ def test_a_curve_with_no_data_says_so_instead_of_an_empty_legend() -> None:
         axes = report.curves_figure("val", "step", ["val_accuracy"], {"HEAD": {}}).axes[0]
     assert not axes.lines
     assert [t.get_text() for t in axes.texts] == ["no data at either revision"]
+
+
+def test_the_robustness_axis_reaches_below_the_worst_bar() -> None:
+    """A 45.9 % result is drawn whole: the axis starts below it, not at a fixed 50 %."""
+    metrics = {"HEAD": {"test_accuracy": 0.969, "robust_shift": 0.459, "real_accuracy": 0.76}}
+    axes = report.robustness_figure("r", metrics).axes[0]
+    assert axes.get_ylim()[0] < 45.9
+    assert [t.get_text() for t in axes.get_xticklabels()][-1] == "real_accuracy"
+
+
+def test_folded_sections_are_closed_details_without_script() -> None:
+    """An unchanged plot is kept but folded away, with plain HTML."""
+    body = report.folded("<img>", "unchanged: show")
+    assert body == "<details><summary>unchanged: show</summary><img></details>"

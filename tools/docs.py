@@ -266,6 +266,24 @@ def predict_speed(src: Sources) -> str:
     return "\n".join(lines) + "\n"
 
 
+def installs(src: Sources) -> str:
+    """The two installs' sizes and one cold prediction in each."""
+    b = src.bench("predict")
+    if not b:
+        return "Not benchmarked yet: `python benchmarks/bench.py --only predict`.\n"
+    full, small = (
+        b["runs"]["after: numpy, full venv"]["1"],
+        b["runs"]["after: numpy, minimal venv"]["1"],
+    )
+    return (
+        f"| install | size | `digitlab predict` on one file, cold |\n|---|---|---|\n"
+        f"| `make setup` (everything, torch included) | {b['venv_mb']['full']:.0f} MB | "
+        f"{full['seconds']:.2f} s, {full['peak_mb']:.0f} MB |\n"
+        f"| the predictor alone (numpy, Pillow, safetensors) | {b['venv_mb']['minimal']:.0f} MB | "
+        f"{small['seconds']:.2f} s, {small['peak_mb']:.0f} MB |\n"
+    )
+
+
 def mutation(src: Sources) -> str:
     """Kill rate per module from the last `make mutate`."""
     modules = src.bench("mutation").get("modules", {})
@@ -283,6 +301,7 @@ RENDERERS: dict[str, Callable[[Sources], str]] = {
     "headline": headline, "classical": classical, "tutorial": tutorial, "presets": presets,
     "robustness": robustness, "speed": speed, "serve_load": serve_load, "queue": queue,
     "mutation": mutation, "grid": grid, "predict_speed": predict_speed,
+    "installs": installs,
 }  # fmt: skip
 
 

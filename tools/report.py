@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -48,40 +49,52 @@ def in_workspace(path: str) -> bytes | None:
 
 
 def plot_sections(rev: str) -> list[tuple[str, str]]:
-    """One (title, HTML) per top-level plot of dvc.yaml, with both revisions drawn."""
+    """One (title, HTML) per top-level plot of dvc.yaml, both revisions drawn: the MLP's
+    first, then the line fits'; a plot whose data did not change is folded away."""
     plots = yaml.safe_load((ROOT / "dvc.yaml").read_text()).get("plots", [])
-    sections = []
-    for entry in plots:
-        name, spec = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
-        if name.endswith(".png"):
-            versions = {rev: at_revision(rev, name), "workspace": in_workspace(name)}
-            shown = {r: png for r, png in versions.items() if png}
-            images = "".join(report.img(png, f"{name} @ {r}") for r, png in shown.items())
-            sections.append((f"{name} ({' | '.join(shown)})", images))
-            continue
-        ((path, columns),) = spec["y"].items()
-        tables = {
-            label: report.read_table(data.decode("utf-8"))
-            for label, data in ((rev, at_revision(rev, path)), ("workspace", in_workspace(path)))
-            if data
-        }
-        title = spec.get("title", name)
-        if spec.get("template") == "confusion":
-            figure = report.confusion_figure(title, tables)
-        else:
-            ys = [columns] if isinstance(columns, str) else list(columns)
-            figure = report.curves_figure(title, spec["x"], ys, tables)
-        sections.append((title, report.img(report.figure_png(figure), title)))
-    sections.append(robustness_section(rev))
-    return sections
+    drawn = [(*plot_section(rev, entry), _is_fit(entry)) for entry in plots]
+    drawn.append((*robustness_section(rev), False))
+    ordered = sorted(drawn, key=lambda section: section[3])  # stable: the MLP's come first
+    return [
+        (title, body if changed else report.folded(body, "unchanged: show"))
+        for title, body, changed, _ in ordered
+    ]
 
 
-def robustness_section(rev: str) -> tuple[str, str]:
-    """Clean and degraded test accuracy (metrics/evaluate.json) of both revisions, as bars."""
-    path, title = "metrics/evaluate.json", "Robustness: test accuracy on degraded digits"
+def _is_fit(entry: str | dict[str, Any]) -> bool:
+    """Whether a dvc.yaml plot belongs to the line fits (plots/classical/)."""
+    return "plots/classical/" in json.dumps(entry)
+
+
+def plot_section(rev: str, entry: str | dict[str, Any]) -> tuple[str, str, bool]:
+    """(title, HTML, whether its data differs between rev and the workspace) of one plot."""
+    name, spec = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
+    path = name if name.endswith(".png") else next(iter(spec["y"]))
+    versions = {rev: at_revision(rev, path), "workspace": in_workspace(path)}
+    changed = versions[rev] != versions["workspace"]
+    if name.endswith(".png"):
+        shown = {r: png for r, png in versions.items() if png}
+        images = "".join(report.img(png, f"{name} @ {r}") for r, png in shown.items())
+        return f"{name} ({' | '.join(shown)})", images, changed
+    ((_, columns),) = spec["y"].items()
+    tables = {r: report.read_table(data.decode("utf-8")) for r, data in versions.items() if data}
+    title = spec.get("title", name)
+    if spec.get("template") == "confusion":
+        figure = report.confusion_figure(title, tables)
+    else:
+        ys = [columns] if isinstance(columns, str) else list(columns)
+        figure = report.curves_figure(title, spec["x"], ys, tables)
+    return title, report.img(report.figure_png(figure), title), changed
+
+
+def robustness_section(rev: str) -> tuple[str, str, bool]:
+    """Clean, degraded and real-scan accuracy (metrics/evaluate.json) of both revisions."""
+    path, title = "metrics/evaluate.json", "MLP: test accuracy on degraded digits and real scans"
     versions = ((rev, at_revision(rev, path)), ("workspace", in_workspace(path)))
     found = {label: json.loads(data) for label, data in versions if data}
-    return title, report.img(report.figure_png(report.robustness_figure(title, found)), title)
+    changed = len({json.dumps(m, sort_keys=True) for m in found.values()}) > 1
+    figure = report.robustness_figure(title, found)
+    return title, report.img(report.figure_png(figure), title), changed
 
 
 def main() -> None:

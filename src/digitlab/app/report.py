@@ -101,9 +101,11 @@ def confusion_figure(title: str, tables: Mapping[str, dict[str, list[str]]]) -> 
 
 
 def robustness_figure(title: str, metrics: Mapping[str, Mapping[str, float]]) -> Figure:
-    """Grouped bars: clean test accuracy and each robust_* metric, one bar per revision."""
+    """Grouped bars: clean test accuracy, each robust_* metric and real_accuracy, one bar per
+    revision; the axis reaches below the worst bar, so no result is cut off."""
     robust = {k for m in metrics.values() for k in m if k.startswith("robust_")}
-    names = ["test_accuracy", *sorted(robust - {"robust_min"})]
+    real = ["real_accuracy"] if any("real_accuracy" in m for m in metrics.values()) else []
+    names = ["test_accuracy", *sorted(robust - {"robust_min"}), *real]
     figure = Figure(figsize=(8, 3.4), layout="constrained")
     axes = figure.subplots()
     width = 0.8 / max(1, len(metrics))
@@ -113,7 +115,9 @@ def robustness_figure(title: str, metrics: Mapping[str, Mapping[str, float]]) ->
         axes.bar(xs, heights, width, label=revision)
     axes.set_xticks(np.arange(len(names)) + width * (len(metrics) - 1) / 2)
     axes.set_xticklabels([n.removeprefix("robust_") for n in names], rotation=30, fontsize=7)
-    axes.set_ylim(50, 100)
+    shown = [100 * v.get(n, np.nan) for v in metrics.values() for n in names]
+    worst = np.nanmin(shown) if not np.all(np.isnan(shown)) else 50.0
+    axes.set_ylim(max(0.0, min(50.0, worst - 5)), 100)
     axes.set_ylabel("test accuracy (%)")
     axes.set_title(title, fontsize=10)
     axes.legend(fontsize=7)
@@ -129,6 +133,11 @@ def html_table(header: list[str], rows: Table, empty: str) -> str:
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def folded(body: str, note: str) -> str:
+    """body inside a closed <details>, for a section a reader may skip (no script needed)."""
+    return f"<details><summary>{html.escape(note)}</summary>{body}</details>"
 
 
 def build_html(title: str, sections: list[tuple[str, str]]) -> str:
