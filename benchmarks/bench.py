@@ -90,7 +90,8 @@ def tutorial_epoch_seconds(root: Path, epochs: int) -> list[float]:
     for _ in range(epochs):
         start = time.perf_counter()
         for images, labels in loader:
-            loss = nn.functional.mse_loss(net(images), nn.functional.one_hot(labels, 10).float())
+            scores = net(images.view(len(images), -1))  # (B, 1, 28, 28) -> (B, 784) -> (B, 10)
+            loss = nn.functional.mse_loss(scores, nn.functional.one_hot(labels, 10).float())
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
