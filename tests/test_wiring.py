@@ -253,9 +253,11 @@ def test_every_preset_key_is_a_known_param_with_a_valid_value(path: Path) -> Non
 
 def test_make_exp_passes_the_preset_file_to_dvc() -> None:
     """make exp-fast runs dvc exp run -n fast with exactly the -S settings of presets/fast.yaml."""
+    venv = f"VENV={Path(sys.executable).parent.parent}"  # this interpreter's, wherever it is
     dry_run = subprocess.run(
-        ["make", "-n", "exp-fast", "SETUP="], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
+        ["make", "-n", "exp-fast", "SETUP=", venv], cwd=ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout  # fmt: skip
     command = next(line for line in dry_run.splitlines() if "dvc exp run" in line)
     assert "-n fast " in command
     found = set(re.findall(r"-S '?([a-z_.]+)=", command))
