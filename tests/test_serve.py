@@ -211,3 +211,33 @@ def test_an_unknown_experiment_is_one_clear_error(tmp_path: Path) -> None:
         DataError, match="no experiment or git revision of that name; `dvc exp list`"
     ):
         revisions.resolve_revision("no-such-exp", tmp_path)
+
+
+def test_an_experiment_name_resolves_to_its_newest_commit_and_a_branch_to_its_own(
+    tmp_path: Path,
+) -> None:
+    """refs/exps/.../NAME is found by its last part, the newest first; any git revision
+    (a branch) works too."""
+    import subprocess
+
+    who = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t.invalid", "PATH": "/usr/bin:/bin",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t.invalid"}  # fmt: skip
+
+    def git(*args: str, date: str = "2026-01-01T00:00:00") -> str:
+        env = {**who, "GIT_COMMITTER_DATE": date}
+        done = subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True,
+                              check=True, env=env)  # fmt: skip
+        return done.stdout.strip()
+
+    git("init", "-q", "-b", "main")
+    shas = []
+    for i, date in enumerate(("2026-01-01T00:00:00", "2026-02-01T00:00:00")):
+        git("commit", "-q", "--allow-empty", "-m", str(i), date=date)
+        shas.append(git("rev-parse", "HEAD"))
+    git("update-ref", "refs/exps/aa/old/best", shas[0])
+    git("update-ref", "refs/exps/bb/new/best", shas[1])
+    git("update-ref", "refs/exps/bb/new/fast", shas[0])
+    git("branch", "side", shas[0])
+    assert revisions.resolve_revision("best", tmp_path) == shas[1]
+    assert revisions.resolve_revision("fast", tmp_path) == shas[0]
+    assert revisions.resolve_revision("side", tmp_path) == shas[0]

@@ -48,12 +48,16 @@ def test_numpy_and_torch_read_fake_digits_alike(name: str, tmp_path: Path) -> No
     assert largest < 1e-5
 
 
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
 @pytest.mark.parametrize("activation", ["relu", "gelu", "tanh", "sigmoid"])
-def test_every_activation_matches_torch(activation: str, tmp_path: Path) -> None:
-    """GELU's erf included: random weights, random pixels, within 1e-5."""
-    model = MLP(ModelSpec(hidden_sizes=(32, 16), activation=activation, loss="cross_entropy"),
+def test_every_activation_matches_torch(activation: str, loss: str, tmp_path: Path) -> None:
+    """GELU's erf included, and MSE's clipped negative scores: random weights and pixels,
+    within 1e-5."""
+    model = MLP(ModelSpec(hidden_sizes=(32, 16), activation=activation, loss=loss),
                 torch.Generator().manual_seed(3))  # fmt: skip
     images = torch.rand(200, 784, generator=torch.Generator().manual_seed(4))
+    if loss == "mse":
+        assert bool((model(images) < 0).any())  # so the clipping is exercised
     largest, same_labels = _agree(model, tmp_path, images)
     assert same_labels
     assert largest < 1e-5
