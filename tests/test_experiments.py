@@ -321,3 +321,20 @@ def test_exp_gc_removes_the_named_experiments_and_frees_their_cache(
     freed_files = int(re.search(r"MB in (\d+) files", output).group(1))  # type: ignore[union-attr]
     assert freed_files >= 1  # drop-me's model and samples, held by nothing else
     assert clone.dvc("exp", "list", "--name-only").split() == ["keep-me"]
+
+
+@pytest.mark.slow
+def test_the_grid_workflows_make_steps_configure_the_remote_and_print_the_matrix(
+    repo: Repo, shared: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """grid.yml's own steps: `make ci-remote` makes $DVC_REMOTE_URL the default remote,
+    and `make grid-matrix` prints one matrix entry per grid point."""
+    clone = repo.clone(shared[0], tmp_path / "clone")
+    clone.env["DVC_REMOTE_URL"] = str(tmp_path / "elsewhere")
+    clone.make("ci-remote")
+    assert clone.dvc("remote", "default").strip() == "ci"
+    assert str(tmp_path / "elsewhere") in (clone.path / ".dvc/config.local").read_text()
+    printed = clone.make("grid-matrix", "GRID=presets/tuning/fast-grid.yaml")
+    include = json.loads(printed)["include"]
+    assert include[0]["name"] == "fast-lr1-w640"
+    assert all("-S train.lr=" in point["params"] for point in include)
