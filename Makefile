@@ -49,7 +49,7 @@ test-fast: $(STAMP)
 
 ## docs: render every measured number in README.md and docs/ from committed metrics and benchmarks
 docs: $(STAMP)
-	$(BIN)/python tools/docs.py
+	$(BIN)/python -m digitlab.lab.docs
 
 ## browser: Debian's chromium for the real-browser test; installed here when run as root
 browser:
@@ -81,26 +81,26 @@ serve: $(SETUP)
 	for name in $(PRESETS); do echo "$$made" | grep -qx "$$name" && exps="$$exps --exp $$name"; done; \
 	echo "$(BIN)/digitlab serve$$exps $(SERVE_ARGS)"; $(BIN)/digitlab serve $$exps $(SERVE_ARGS)
 
-## lint: ruff (lint and format check) and mypy on src/
+## lint: ruff (lint, format), mypy (strict, every file outside tests/), zizmor and the docs check
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/zizmor --offline --quiet .github/workflows/
-	$(BIN)/python tools/docs.py --check
+	$(BIN)/python -m digitlab.lab.docs --check
 
 ## format: rewrite the code with ruff's formatter and safe fixes
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## bench: run the benchmarks and write benchmarks/results.md and results.json
+## bench: run the benchmarks (one: SECTION=train, presets, predict, serve, pipeline, grid, ...)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python -m benchmarks $(if $(SECTION),--only $(SECTION))
 
 ## report: offline HTML comparing the workspace with REV (default HEAD): reports/report.html
 report: $(SETUP)
-	$(BIN)/python tools/report.py --rev $(REV)
+	$(BIN)/python -m digitlab.lab.report --rev $(REV)
 
 ## ci-report: what CI runs on a pull request: dvc repro, then diffs and plots vs BASE (main)
 ci-report: $(SETUP)
@@ -109,7 +109,7 @@ ci-report: $(SETUP)
 	@echo "ran: $$(grep -oP "^Running stage '\K[^']+" reports/repro.log | xargs echo) "
 	@echo "not rerun (unchanged or from the run cache): $$(grep -oP \
 		"^(Stage '\K[^']+(?=' didn't change)|Restored stage '\K[^']+)" reports/repro.log | xargs echo)"
-	$(BIN)/python tools/report.py --rev $(BASE) --summary $(SUMMARY)
+	$(BIN)/python -m digitlab.lab.report --rev $(BASE) --summary $(SUMMARY)
 
 ## push: send data, models and outputs to the default DVC remote (see "Work as a team")
 push: $(SETUP)
@@ -132,44 +132,42 @@ ci-pull: ci-remote
 
 ## verify-repro: dvc repro in a fresh temporary clone must match the committed results
 verify-repro: $(SETUP)
-	$(BIN)/python tools/verify_repro.py
+	$(BIN)/python -m digitlab.lab.verify
 
-## exp-NAME: run presets/NAME.yaml as experiment NAME: exp-fast (about 10 s of training), exp-best
+## exp-NAME: run presets/NAME.yaml as experiment NAME (exp-fast, exp-best); REPLACE=1 replaces one
 exp-%: $(SETUP)
-	@test -f presets/$*.yaml || { echo "no preset presets/$*.yaml; presets: $(PRESETS)" >&2; exit 2; }
-	@$(BIN)/python tools/grid.py check
-	@$(BIN)/dvc exp remove $* >/dev/null 2>&1 || true
-	$(BIN)/dvc exp run -n $* $(shell $(BIN)/python tools/preset.py presets/$*.yaml 2>/dev/null)
+	@# A bad preset or an existing experiment stops here with one line: nothing is run.
+	$(BIN)/python -m digitlab.lab.experiment $* $(if $(REPLACE),--replace)
 	@echo "$*: done. See it: dvc exp show --only-changed; dvc exp diff $*;" \
 		"keep it: dvc exp apply $*"
 
 ## exp-worker: one grid point on any machine: NAME=<name> PARAMS="-S key=value ..."; pushes it to origin
 exp-worker: $(SETUP)
 	@test -n "$(NAME)" || { echo 'exp-worker: NAME=<experiment name> is required' >&2; exit 2; }
-	$(BIN)/python tools/grid.py worker $(NAME) $(PARAMS)
+	$(BIN)/python -m digitlab.lab.grid worker $(NAME) $(PARAMS)
 
 ## exp-point: the worker for point INDEX (from 0) of GRID: one SLURM array task or Kubernetes index
 exp-point: $(SETUP)
-	$(BIN)/python tools/grid.py point $(GRID) $(INDEX)
+	$(BIN)/python -m digitlab.lab.grid point $(GRID) $(INDEX)
 
 ## exp-collect: pull every experiment from origin; one table and reports/grid.png
 exp-collect: $(SETUP)
-	$(BIN)/python tools/grid.py collect --out reports/grid.png $(if $(SUMMARY_OUT),--summary $(SUMMARY_OUT))
+	$(BIN)/python -m digitlab.lab.grid collect --out reports/grid.png $(if $(SUMMARY_OUT),--summary $(SUMMARY_OUT))
 
 ## exp-gc: remove the experiments in NAMES (default: all but the presets), then dvc gc
 exp-gc: $(SETUP)
-	$(BIN)/python tools/grid.py gc $(NAMES)
+	$(BIN)/python -m digitlab.lab.grid gc $(NAMES)
 
 ## grid-matrix: GRID (default presets/tuning/fast-grid.yaml) as the JSON matrix of grid.yml
 grid-matrix: $(SETUP)
-	@$(BIN)/python tools/grid.py matrix $(GRID)
+	@$(BIN)/python -m digitlab.lab.grid matrix $(GRID)
 
 ## mutate: mutation testing of every library module, kill rates into benchmarks/results.{md,json}
 mutate: $(STAMP)
 	rm -rf mutants
 	@# One OpenMP thread: torch's thread pool hangs in mutmut's forked workers otherwise.
 	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children 2
-	$(BIN)/python benchmarks/bench.py --only mutation
+	$(BIN)/python -m benchmarks --only mutation
 
 ## use-best: put experiment `best`'s params, model and metrics in the workspace (then commit)
 use-best: $(SETUP)
@@ -179,11 +177,11 @@ use-best: $(SETUP)
 
 ## frontier: docs/frontier.png, accuracy against training time of HEAD, fast and best
 frontier: $(SETUP)
-	$(BIN)/python tools/frontier.py --runs HEAD fast best
+	$(BIN)/python -m digitlab.lab.frontier --runs HEAD fast best
 
 ## drawn: how the workspace, fast and best read 20 stroke-drawn digits (docs/drawn.png)
 drawn: $(SETUP)
-	$(BIN)/python tools/drawn.py --exp fast --exp best
+	$(BIN)/python -m digitlab.lab.drawn --exp fast --exp best
 
 ## clean: remove caches (not .venv, data or DVC's cache)
 clean:

@@ -6,7 +6,8 @@ from digitlab.core.config import load_params
 from digitlab.core.io import save_figure, write_csv, write_json
 from digitlab.core.stage import path_parser, run
 from digitlab.mlp.data import load_split
-from digitlab.mlp.evaluation import EvaluateParams, evaluate, evaluate_real, mistakes_figure
+from digitlab.mlp.evaluation import EvaluateParams, evaluate, evaluate_real
+from digitlab.mlp.figures.evaluate import mistakes_figure
 from digitlab.mlp.model import load_model
 from digitlab.mlp.real import load_real
 

@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--method", required=True, help="a method of digitlab.fits.methods.METHODS")
     args = parser.parse_args(argv)
     method = get_method(args.method)
-    params = load_params(args.method, method.params)
+    params: object = load_params(args.method, method.params)
     data = read_dataset(args.data)
 
     fit = method.fit(data, params)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from digitlab.app.predict import predict_files
-from digitlab.app.samples import PredictParams, export_samples, score_samples
 from digitlab.app.weights import load_weights
 from digitlab.core.config import load_params
 from digitlab.core.io import save_figure, write_bytes, write_csv, write_json
 from digitlab.core.stage import path_parser, run
 from digitlab.mlp.data import load_split
+from digitlab.mlp.samples import PredictParams, export_samples, score_samples
 
 
 def main(argv: list[str] | None = None) -> None:

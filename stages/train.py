@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import torch
+from dvclive.live import Live
 
 from digitlab.core.config import load_params
 from digitlab.core.io import save_figure, write_json
 from digitlab.core.stage import path_parser, run
-from digitlab.mlp.curves import history_figure
 from digitlab.mlp.data import load_split
+from digitlab.mlp.figures.train import history_figure
 from digitlab.mlp.model import save_model
 from digitlab.mlp.training import TrainParams, train
-from dvclive import Live
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,15 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from digitlab.mlp.augment import (
-    AugmentParams,
+from digitlab.mlp.augment import AugmentParams, distort, warp
+from digitlab.mlp.imageops import (
+    area_bilinear_round_trip,
     blur_each,
     dilate,
-    distort,
     erode,
     gaussian_blur,
-    low_resolution,
-    warp,
 )
 
 
@@ -145,14 +143,14 @@ def test_dilate_probability_one_dilates_every_image() -> None:
 def test_low_resolution_round_trip_at_full_size_is_the_identity() -> None:
     """Down to 28×28 and back up changes nothing."""
     planes = _digits().view(-1, 1, 28, 28)
-    torch.testing.assert_close(low_resolution(planes, 28), planes, atol=1e-6, rtol=0)
+    torch.testing.assert_close(area_bilinear_round_trip(planes, 28), planes, atol=1e-6, rtol=0)
 
 
 def test_low_resolution_keeps_the_mean_ink_and_loses_detail() -> None:
     """Area averaging keeps the mean; a 7×7 trip blurs a one-pixel line across its neighbours."""
     planes = torch.zeros(1, 1, 28, 28)
     planes[0, 0, :, 14] = 1
-    out = low_resolution(planes, 7)
+    out = area_bilinear_round_trip(planes, 7)
     assert abs(float(out.mean() - planes.mean())) < 0.01
     assert float(out[0, 0, 5, 13]) > 0.05
     assert float(out[0, 0, 5, 14]) < 0.9
@@ -163,7 +161,9 @@ def test_lowres_probability_one_with_one_side_is_that_round_trip() -> None:
     images = _digits()
     params = AugmentParams(lowres_probability=1, lowres_min_side=9, lowres_max_side=9)
     out = distort(images, params, torch.Generator().manual_seed(0))
-    torch.testing.assert_close(out, low_resolution(images.view(-1, 1, 28, 28), 9).view(-1, 784))
+    torch.testing.assert_close(
+        out, area_bilinear_round_trip(images.view(-1, 1, 28, 28), 9).view(-1, 784)
+    )
 
 
 def test_per_image_blur_matches_the_shared_gaussian_blur() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from digitlab.app.samples import PredictParams
 from digitlab.core.config import from_dict
 from digitlab.core.errors import ConfigError
 from digitlab.fits import classical
@@ -18,6 +17,7 @@ from digitlab.mlp.augment import AugmentParams
 from digitlab.mlp.degrade import RobustnessParams
 from digitlab.mlp.download import OFFICIAL_MD5, DownloadParams
 from digitlab.mlp.evaluation import EvaluateParams
+from digitlab.mlp.samples import PredictParams
 from digitlab.mlp.training import TrainParams
 
 INT, NUM, UNIT = "an integer", "a number", "a number in [0, 1)"

@@ -9,15 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from digitlab.app.samples import PredictParams
 from digitlab.core.config import from_dict, load_params
 from digitlab.core.errors import ConfigError
 from digitlab.fits.classical import GdBiasParams, NormalEquationParams
-from digitlab.fits.methods import METHODS, get_method
+from digitlab.fits.methods import get_method
 from digitlab.fits.synthetic import GenerateParams
+from digitlab.lab.presets import sections
 from digitlab.mlp.download import DownloadParams
-from digitlab.mlp.download_real import DownloadRealParams
-from digitlab.mlp.evaluation import EvaluateParams
 from digitlab.mlp.training import TrainParams
 from tests.conftest import ROOT
 
@@ -69,15 +67,7 @@ def test_unknown_method_lists_the_known_ones() -> None:
         get_method("newton")
 
 
-SECTIONS: dict[str, type] = {
-    "generate": GenerateParams,
-    **{name: method.params for name, method in METHODS.items()},
-    "download": DownloadParams,
-    "download_real": DownloadRealParams,
-    "train": TrainParams,
-    "evaluate": EvaluateParams,
-    "predict": PredictParams,
-}
+SECTIONS = sections()  # the registry `make exp-NAME` checks presets against
 
 
 def test_every_params_section_has_a_library_dataclass() -> None:

@@ -9,12 +9,13 @@ from digitlab.mlp.degrade import (
     RobustnessParams,
     degradations,
     jpeg,
-    low_resolution,
     rotate,
     shift,
+    shrink_and_refit,
     thicken,
     thin,
 )
+from digitlab.mlp.imageops import area_bilinear_round_trip
 
 
 def _square(top: int = 10, left: int = 10, side: int = 6) -> torch.Tensor:
@@ -60,7 +61,7 @@ def test_rotation_by_zero_is_the_identity_and_by_90_turns_the_image() -> None:
 
 def test_low_resolution_round_trip_keeps_shape_and_range() -> None:
     """Down to 10×10 and back: (n, 784), values in [0, 1], the digit still in the middle."""
-    out = low_resolution(torch.cat([_square(4, 4, 14), torch.zeros(1, 784)]), 10)
+    out = shrink_and_refit(torch.cat([_square(4, 4, 14), torch.zeros(1, 784)]), 10)
     assert out.shape == (2, 784)
     assert float(out.min()) >= 0
     assert float(out.max()) <= 1
@@ -99,3 +100,21 @@ def test_out_of_range_robustness_params_are_rejected(key: str) -> None:
 
     with pytest.raises(ConfigError, match=rf"evaluate\.robustness\.{key}"):
         from_dict(RobustnessParams, {key: 0}, where="evaluate.robustness")
+
+
+def test_the_two_low_resolutions_differ_only_in_refitting_the_digit() -> None:
+    """Training's area_bilinear_round_trip leaves a small off-centre digit where it was;
+    evaluate's shrink_and_refit re-fits it into MNIST's centred 20×20 box, as read_digit
+    would a user's small picture."""
+    image = _square(top=3, left=3, side=4)  # (1, 784): centred at (4.5, 4.5), off MNIST's centre
+    kept = area_bilinear_round_trip(image.view(1, 1, 28, 28), 14).view(28, 28)
+    refitted = shrink_and_refit(image, 14).view(28, 28)
+
+    def centre(plane: torch.Tensor) -> tuple[float, float]:
+        rows, cols = torch.meshgrid(torch.arange(28.0), torch.arange(28.0), indexing="ij")
+        ink = plane.sum()
+        return float((rows * plane).sum() / ink), float((cols * plane).sum() / ink)
+
+    assert max(abs(c - 4.5) for c in centre(kept)) < 1  # still near the corner
+    assert max(abs(c - 14) for c in centre(refitted)) < 1.5  # centred like MNIST
+    assert int((refitted > 0.5).sum()) > 10 * int((kept > 0.5).sum())  # grown to the box

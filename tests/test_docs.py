@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from digitlab.lab.docs import DOCS, RENDERERS, Sources, render, rendered_files
+from digitlab.lab.stats import verdict
 from tests.conftest import ROOT
-from tools.docs import DOCS, RENDERERS, Sources, render, rendered_files, verdict
 
 
 def test_committed_docs_equal_a_fresh_render() -> None:

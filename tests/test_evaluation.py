@@ -8,9 +8,9 @@ import torch
 from torch import nn
 
 from digitlab.mlp.degrade import RobustnessParams, degradations
-from digitlab.mlp.evaluation import Evaluation, accuracy, evaluate, mistakes_figure, per_class
-from digitlab.mlp.model import MLP, ModelSpec
-from digitlab.mlp.training import accuracy as batched_accuracy
+from digitlab.mlp.evaluation import Evaluation, evaluate, per_class
+from digitlab.mlp.figures.evaluate import mistakes_figure
+from digitlab.mlp.model import MLP, ModelSpec, accuracy
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +40,12 @@ def test_accuracy_and_per_class_match_a_confusion_count() -> None:
 
 
 def test_evaluate_agrees_with_training_accuracy_and_torch_cross_entropy(batch) -> None:  # type: ignore[no-untyped-def]
-    """test_accuracy is the batched accuracy of training; test_loss is F.cross_entropy."""
+    """test_accuracy is the count of right labels predicted 64 at a time, as training's
+    validation does; test_loss is F.cross_entropy."""
     model, images, labels = batch
     metrics = evaluate(model, images, labels, RobustnessParams()).metrics
-    assert metrics["test_accuracy"] == pytest.approx(batched_accuracy(model, images, labels, 64))
+    right = int((model.predicted(images, batch=64) == labels).sum())
+    assert metrics["test_accuracy"] == pytest.approx(right / len(labels))
     with torch.no_grad():
         expected = nn.functional.cross_entropy(model(images), labels).item()
     assert metrics["test_loss"] == pytest.approx(expected, rel=1e-6)
@@ -55,7 +57,7 @@ def test_robustness_is_accuracy_on_each_degraded_copy_and_min_is_the_worst(batch
     params = RobustnessParams(seed=3)
     metrics = evaluate(model, images, labels, params).metrics
     for name, degrade in degradations(params, len(images)).items():
-        expected = batched_accuracy(model, degrade(images), labels)
+        expected = int((model.predicted(degrade(images)) == labels).sum()) / len(labels)
         assert metrics[f"robust_{name}"] == pytest.approx(expected), name
     robust = [v for k, v in metrics.items() if k.startswith("robust_") and k != "robust_min"]
     assert len(robust) == 7

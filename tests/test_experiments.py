@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
+from digitlab.lab.presets import edit_params
 from tests.conftest import ROOT
 from tests.fakes import write_fake_mnist, write_fake_real
-from tools.preset import edit_params
 
 TINY = {
     "train": {"hidden_sizes": [16], "epochs": 2, "batch_size": 100, "log_every": 1},
@@ -75,7 +75,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     raw = write_fake_mnist(root / "fake") / "MNIST" / "raw"
     repo = Repo(root / "repo")
     repo.path.mkdir()
-    for part in ("dvc.yaml", "params.yaml", "stages", "src", "tools", "presets", "Makefile"):
+    for part in ("dvc.yaml", "params.yaml", "stages", "src", "presets", "Makefile"):
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy)(source, repo.path / part)
     md5 = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in raw.iterdir()}
@@ -130,9 +130,8 @@ def test_exp_run_reruns_only_the_affected_stages_and_shows_up(repo: Repo) -> Non
 
 @pytest.mark.slow
 def test_report_is_offline_and_shows_both_revisions(repo: Repo) -> None:
-    """tools/report.py writes one HTML file with tables and images and no external URL."""
-    shutil.copytree(ROOT / "tools", repo.path / "tools", dirs_exist_ok=True)
-    repo.run(sys.executable, "tools/report.py", "--rev", "HEAD", "--out", "report.html")
+    """The lab's report writes one HTML file with tables and images and no external URL."""
+    repo.run(sys.executable, "-m", "digitlab.lab.report", "--rev", "HEAD", "--out", "report.html")
     page = (repo.path / "report.html").read_text()
     assert "http://" not in page
     assert "https://" not in page
@@ -294,7 +293,7 @@ def test_exp_runs_refuse_a_stage_input_that_git_and_dvc_do_not_track(
     (clone.path / "dvc.yaml").write_text(yaml.safe_dump(stages, sort_keys=False))
     (clone.path / "src/digitlab/app/extra.py").write_text("X = 1\n")
     checked = subprocess.run(
-        [sys.executable, "tools/grid.py", "check"], cwd=clone.path, env=clone.env,
+        [sys.executable, "-m", "digitlab.lab.grid", "check"], cwd=clone.path, env=clone.env,
         capture_output=True, text=True,
     )  # fmt: skip
     assert checked.returncode == 1
@@ -302,7 +301,7 @@ def test_exp_runs_refuse_a_stage_input_that_git_and_dvc_do_not_track(
         checked.stderr
     )
     clone.run("git", "add", "src/digitlab/app/extra.py")
-    clone.run(sys.executable, "tools/grid.py", "check")
+    clone.run(sys.executable, "-m", "digitlab.lab.grid", "check")
 
 
 @pytest.mark.slow

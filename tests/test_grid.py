@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from digitlab.lab.grid import matrix, point, points, table
+from digitlab.lab.presets import flatten, load
+from digitlab.lab.steps import StepError
 from tests.conftest import ROOT
-from tools.grid import StepError, matrix, point, points, table
-from tools.preset import flatten, load
 
 
 def test_the_default_grid_is_a_matrix_of_whole_presets() -> None:
@@ -31,7 +32,7 @@ def test_a_point_out_of_range_names_the_range(tmp_path: Path) -> None:
     grid.write_text("base: {train: {lr: 0.1}}\ncandidates: {a: {}, b: {train: {lr: 0.2}}}\n")
     assert [name for name, _ in points(grid)] == ["a", "b"]
     with pytest.raises(StepError, match=r"has points 0\.\.1, not 2"):
-        point(grid, 2)
+        point(grid, 2, tmp_path)
 
 
 def test_a_grid_without_candidates_is_refused(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ import numpy as np
 from digitlab.fits import classical as c
 from digitlab.fits.figure import fit_figure
 from digitlab.fits.synthetic import Dataset
-from digitlab.mlp.curves import history_figure
-from digitlab.mlp.grid import digit_grid
+from digitlab.mlp.figures.digits import digit_grid
+from digitlab.mlp.figures.train import history_figure
 
 
 def test_fit_figure_draws_the_data_and_the_fitted_line(line: Dataset) -> None:

@@ -117,7 +117,7 @@ def test_training_never_reads_the_real_digits() -> None:
         if "data/real/digits.csv.gz" in stage.get("do", stage)["deps"]
     }
     assert readers == {"evaluate"}
-    tune = (ROOT / "tools/tune.py").read_text()
+    tune = (ROOT / "src/digitlab/lab/tune.py").read_text()
     assert 'half("validation")' in tune
     assert 'half("test")' not in tune
 

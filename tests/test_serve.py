@@ -17,9 +17,9 @@ from PIL import Image
 from digitlab.app import revisions, serve
 from digitlab.app.predict import classify
 from digitlab.core.errors import DataError
+from digitlab.lab.drawn import ONE, pad_png
 from digitlab.mlp.model import MLP, ModelSpec, save_model
 from digitlab.mlp.preprocess import MAX_PIXELS, read_digit
-from tools.drawn import ONE, pad_png
 
 Server = tuple[str, int]
 

@@ -10,10 +10,10 @@ import torch
 from digitlab.core.config import from_dict, load_params
 from digitlab.core.errors import ConfigError, DivergedError
 from digitlab.mlp.data import load_split
+from digitlab.mlp.model import MLP, ModelSpec, accuracy
 from digitlab.mlp.training import (
     History,
     TrainParams,
-    accuracy,
     hold_out,
     make_optimizer,
     make_train_step,
@@ -58,7 +58,7 @@ def test_loss_falls_and_the_digits_are_learned(data: Data, test_data: Data) -> N
     """A few epochs of the tutorial's recipe lower the loss and classify unseen fake digits."""
     model, rows = _quiet(_small(epochs=30), data)
     assert rows[-1]["train_loss"] < rows[0]["train_loss"] * 0.8
-    assert accuracy(model, *test_data) >= 0.9
+    assert accuracy(model.predicted(test_data[0]), test_data[1]) >= 0.9
 
 
 @pytest.mark.parametrize("overrides", [
@@ -71,7 +71,7 @@ def test_every_selectable_option_trains(
 ) -> None:
     """Each loss, optimizer and schedule runs and still learns the fake digits."""
     model, _ = _quiet(_small(epochs=15, **overrides), data)
-    assert accuracy(model, *test_data) >= 0.8
+    assert accuracy(model.predicted(test_data[0]), test_data[1]) >= 0.8
 
 
 def test_same_params_give_bit_identical_weights_with_every_random_draw_on(data: Data) -> None:
@@ -109,7 +109,7 @@ def test_validation_is_the_last_images_and_never_trained_on(data: Data) -> None:
     lines: list[str] = []
     model, history = train(_small(validation=100), images, labels, log=lines.append)
     assert "200 images, 100 held out for validation" in lines[0]
-    assert history.rows[-1]["val_accuracy"] == accuracy(model, val_x, val_y)
+    assert history.rows[-1]["val_accuracy"] == accuracy(model.predicted(val_x), val_y)
     assert history.summary()["val_accuracy"] == history.rows[-1]["val_accuracy"]
 
 
@@ -232,11 +232,11 @@ def test_epoch_loss_and_accuracy_are_means_over_images_not_batches() -> None:
 
 
 def test_accuracy_counts_across_evaluation_batches(data: Data) -> None:
-    """Batched evaluation gives the same fraction as one pass over all images."""
-    model = torch.nn.Linear(784, 10)
+    """Batched prediction gives the same labels as one pass over all images."""
+    model = MLP(ModelSpec(hidden_sizes=(16,)))
     images, labels = data
-    whole = float((model(images).argmax(1) == labels).double().mean())
-    assert accuracy(model, images, labels, batch=7) == pytest.approx(whole)
+    whole = (model.eval()(images).argmax(1) == labels).sum().item() / len(labels)
+    assert accuracy(model.predicted(images, batch=7), labels) == pytest.approx(whole)
 
 
 def test_cpu_and_auto_pick_the_cpu_without_cuda() -> None:

@@ -18,10 +18,10 @@ import yaml
 
 from digitlab.core.config import from_dict
 from digitlab.fits.methods import METHODS
+from digitlab.lab.presets import edit_params, flatten, merge
 from digitlab.mlp.augment import AugmentParams
 from digitlab.mlp.training import TrainParams
 from tests.conftest import ROOT
-from tools.preset import edit_params, flatten, merge
 
 DVC_YAML = yaml.safe_load((ROOT / "dvc.yaml").read_text())
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -167,7 +167,8 @@ def test_evaluate_only_modules_are_not_train_deps() -> None:
     """Editing the test-set scoring, its degradations or figures never retrains the model."""
     train = import_closure(ROOT / "stages/train.py")
     evaluate = import_closure(ROOT / "stages/evaluate.py")
-    evaluate_only = {"evaluation.py", "degrade.py", "grid.py", "preprocess.py"}
+    evaluate_only = {"evaluation.py", "degrade.py", "preprocess.py", "figures/digits.py",
+                     "figures/evaluate.py"}  # fmt: skip
     assert {f"src/digitlab/mlp/{name}" for name in evaluate_only} <= evaluate
     assert not {f"src/digitlab/mlp/{name}" for name in evaluate_only} & train
 
@@ -251,24 +252,68 @@ def test_every_preset_key_is_a_known_param_with_a_valid_value(path: Path) -> Non
     from_dict(TrainParams, merge(PARAMS["train"], preset["train"]), where="train")
 
 
+def _make(target: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """make TARGET with this interpreter's venv, wherever it is (SETUP= installs nothing)."""
+    venv = f"VENV={Path(sys.executable).parent.parent}"
+    command = ["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), target, "SETUP=", venv]
+    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True)
+
+
 def test_make_exp_passes_the_preset_file_to_dvc() -> None:
     """make exp-fast runs dvc exp run -n fast with exactly the -S settings of presets/fast.yaml."""
-    venv = f"VENV={Path(sys.executable).parent.parent}"  # this interpreter's, wherever it is
     dry_run = subprocess.run(
-        ["make", "-n", "exp-fast", "SETUP=", venv], cwd=ROOT, capture_output=True, text=True,
-        check=True,
+        [sys.executable, "-m", "digitlab.lab.experiment", "fast", "--dry-run"], cwd=ROOT,
+        capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     command = next(line for line in dry_run.splitlines() if "dvc exp run" in line)
-    assert "-n fast " in command
+    assert command.startswith("dvc exp run -n fast -S ")
     found = set(re.findall(r"-S '?([a-z_.]+)=", command))
     assert found == _preset_keys(ROOT / "presets/fast.yaml")
+    recipe = _make("exp-fast", "-n").stdout
+    assert "-m digitlab.lab.experiment fast" in recipe
+    assert (
+        "-m digitlab.lab.experiment fast --replace" in _make("exp-fast", "-n", "REPLACE=1").stdout
+    )
 
 
 def test_make_exp_names_the_presets_when_one_is_missing() -> None:
     """A preset name without a file stops with a line that lists the presets there are."""
-    result = subprocess.run(
-        ["make", "exp-no-such-preset", "SETUP="], cwd=ROOT, capture_output=True, text=True
-    )
+    result = _make("exp-no-such-preset")
     assert result.returncode != 0
     names = " ".join(p.stem for p in PRESETS)
     assert f"no preset presets/no-such-preset.yaml; presets: {names}" in result.stderr
+
+
+def _workspace(tmp_path: Path, preset: str) -> Path:
+    """A folder with params.yaml and presets/broken.yaml holding `preset`, and no DVC:
+    a make exp-broken that got as far as DVC would fail there differently."""
+    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
+    (tmp_path / "presets").mkdir()
+    (tmp_path / "presets/broken.yaml").write_text(preset)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("preset", "says"),
+    [
+        ("train: {lr: 0.1\n", "exp-broken: cannot read "),
+        ("train:\n  lr_rate: 0.1\n", "train.lr_rate: got 0.1, expected one of the known keys"),
+        ("train:\n  epochs: many\n", "train.epochs: got 'many', expected an integer"),
+        ("trian:\n  lr: 0.1\n", "unknown section 'trian'"),
+        ("- lr\n", "must map params.yaml sections to the keys it sets"),
+    ],
+    ids=["not YAML", "unknown key", "bad value", "unknown section", "not a mapping"],
+)
+def test_make_exp_stops_on_a_bad_preset_in_one_line_before_any_experiment(
+    tmp_path: Path, preset: str, says: str
+) -> None:
+    """A preset that does not parse, or names an unknown key or a bad value, stops
+    make exp-NAME with one line naming the file; DVC is never started."""
+    result = _make("exp-broken", cwd=_workspace(tmp_path, preset))
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("make")]
+    assert len(errors) == 1, result.stderr
+    assert says in errors[0]
+    assert "presets/broken.yaml" in errors[0]
+    assert "dvc exp run" not in result.stdout
+    assert "Traceback" not in result.stderr

@@ -79,9 +79,15 @@ def resolve_revision(name: str, repo: Path) -> str:
     return found
 
 
+def file_at(rev: str, path: str, repo: Path) -> bytes | None:
+    """A file's committed bytes at rev (`git show REV:PATH`), or None if it was not there."""
+    result = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=repo, capture_output=True)
+    return result.stdout if result.returncode == 0 else None
+
+
 def _metrics_at(rev: str, repo: Path) -> dict[str, float]:
-    text = _git(repo, "show", f"{rev}:{METRICS_FILE}")  # committed: cache: false
-    return dict(json.loads(text)) if text else {}
+    data = file_at(rev, METRICS_FILE, repo)  # committed: cache: false
+    return dict(json.loads(data)) if data else {}
 
 
 def _git(repo: Path, *args: str) -> str:

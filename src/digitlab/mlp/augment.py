@@ -12,9 +12,16 @@ import math
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
 from digitlab.core.config import require
+from digitlab.mlp.imageops import (
+    affine,
+    area_bilinear_round_trip,
+    blur_each,
+    dilate,
+    erode,
+    gaussian_blur,
+)
 
 
 @dataclass(frozen=True)
@@ -66,19 +73,6 @@ class AugmentParams:
         return bool(self.geometric or strokes or self.blur_sigma or self.ink_level or self.contrast)
 
 
-def gaussian_blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Each channel of planes (n, c, h, w) blurred by a Gaussian of `sigma` pixels, zero-padded."""
-    radius = math.ceil(3 * sigma)
-    offsets = torch.arange(-radius, radius + 1, dtype=planes.dtype, device=planes.device)
-    kernel = torch.exp(-(offsets**2) / (2 * sigma**2))
-    kernel = kernel / kernel.sum()  # (2r+1,)
-    n, channels, height, width = planes.shape
-    flat = planes.reshape(n * channels, 1, height, width)
-    rows = nn.functional.conv2d(flat, kernel.view(1, 1, -1, 1), padding=(radius, 0))
-    both = nn.functional.conv2d(rows, kernel.view(1, 1, 1, -1), padding=(0, radius))
-    return both.reshape(n, channels, height, width)
-
-
 def distort(
     images: torch.Tensor, params: AugmentParams, generator: torch.Generator
 ) -> torch.Tensor:
@@ -103,7 +97,7 @@ def distort(
         planes = planes.clone()
         for side in sorted(set(sides[chosen].tolist())):
             picked = chosen & (sides == side)
-            planes[picked] = low_resolution(planes[picked], side)
+            planes[picked] = area_bilinear_round_trip(planes[picked], side)
     if params.blur_sigma:
         planes = blur_each(planes, draw() * params.blur_sigma)
     if params.ink_level or params.contrast:
@@ -111,44 +105,6 @@ def distort(
         power = torch.exp((draw() * 2 - 1) * params.contrast)  # (n,)
         planes = level.view(n, 1, 1, 1) * planes.clamp(min=0) ** power.view(n, 1, 1, 1)
     return planes.reshape(n, 784)
-
-
-def dilate(planes: torch.Tensor) -> torch.Tensor:
-    """Strokes one pixel wider on every side: a 3×3 dilation of ink (n, 1, h, w) >= 0."""
-    # Shifted maxima, rows then columns: the 3×3 max pool's result on ink >= 0 (the zero
-    # border is its −inf padding there), in a fraction of max_pool2d's time on the CPU.
-    padded = nn.functional.pad(planes, (1, 1, 1, 1))
-    rows = torch.maximum(
-        torch.maximum(padded[..., :-2, :], padded[..., 1:-1, :]), padded[..., 2:, :]
-    )
-    return torch.maximum(torch.maximum(rows[..., :-2], rows[..., 1:-1]), rows[..., 2:])
-
-
-def erode(planes: torch.Tensor) -> torch.Tensor:
-    """Strokes one pixel narrower: a 2×2 erosion of ink (n, 1, h, w) >= 0 (down and right)."""
-    padded = nn.functional.pad(planes, (0, 1, 0, 1))  # beyond the frame is paper
-    rows = torch.minimum(padded[..., :-1, :], padded[..., 1:, :])
-    return torch.minimum(rows[..., :-1], rows[..., 1:])
-
-
-def low_resolution(planes: torch.Tensor, side: int) -> torch.Tensor:
-    """(n, 1, 28, 28) averaged down to side×side, then bilinear back up: a coarse scan."""
-    small = nn.functional.interpolate(planes, size=(side, side), mode="area")
-    return nn.functional.interpolate(small, size=(28, 28), mode="bilinear", align_corners=False)
-
-
-def blur_each(planes: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
-    """Image i of (n, 1, h, w) blurred by a Gaussian of sigmas[i] pixels (0: unchanged)."""
-    n, _, height, width = planes.shape
-    radius = max(1, math.ceil(3 * float(sigmas.max())))
-    offsets = torch.arange(-radius, radius + 1, dtype=planes.dtype, device=planes.device)
-    spread = sigmas.clamp(min=1e-3).view(n, 1).to(planes.dtype)
-    kernels = torch.exp(-(offsets**2) / (2 * spread**2))  # (n, 2r+1)
-    kernels = kernels / kernels.sum(dim=1, keepdim=True)
-    flat = planes.reshape(1, n, height, width)  # one group per image
-    rows = nn.functional.conv2d(flat, kernels.view(n, 1, -1, 1), padding=(radius, 0), groups=n)
-    both = nn.functional.conv2d(rows, kernels.view(n, 1, 1, -1), padding=(0, radius), groups=n)
-    return both.reshape(n, 1, height, width)
 
 
 def warp(images: torch.Tensor, params: AugmentParams, generator: torch.Generator) -> torch.Tensor:
@@ -170,10 +126,8 @@ def warp(images: torch.Tensor, params: AugmentParams, generator: torch.Generator
         ],
         dim=1,
     ).to(images.device)  # (n, 2, 3)
-    grid = nn.functional.affine_grid(theta, [n, 1, 28, 28], align_corners=False)  # (n, 28, 28, 2)
+    field = None
     if params.elastic_alpha:
         noise = torch.rand(n, 2, 28, 28, generator=generator) * 2 - 1  # (n, 2, 28, 28)
         field = gaussian_blur(noise, params.elastic_sigma) * params.elastic_alpha  # pixels
-        grid = grid + field.permute(0, 2, 3, 1).to(images.device) * (2 / 28)  # one pixel: 2/28
-    planes = images.view(n, 1, 28, 28)
-    return nn.functional.grid_sample(planes, grid, align_corners=False).view(n, 784)
+    return affine(images.view(n, 1, 28, 28), theta, field).view(n, 784)

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from PIL import Image
-from torch import nn
 
 from digitlab.core.config import require
-from digitlab.mlp.augment import dilate, erode, gaussian_blur
+from digitlab.mlp.imageops import affine, dilate, erode, gaussian_blur, planes
 from digitlab.mlp.preprocess import to_mnist
 
 
@@ -42,11 +41,6 @@ class RobustnessParams:
         require(1 <= self.jpeg_quality <= 95, "jpeg_quality", self.jpeg_quality, "in [1, 95]")
 
 
-def planes(images: torch.Tensor) -> torch.Tensor:
-    """(n, 784) -> (n, 1, 28, 28), the layout convolutions and grid_sample take."""
-    return images.reshape(-1, 1, 28, 28)
-
-
 def shift(images: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
     """Move image i by (rows[i], cols[i]) whole pixels, filling with black; (n, 784)."""
     n = len(images)
@@ -65,8 +59,7 @@ def rotate(images: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
     angle = torch.deg2rad(degrees.float())  # (n,)
     cos, sin, zero = torch.cos(angle), torch.sin(angle), torch.zeros_like(angle)
     theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
-    grid = nn.functional.affine_grid(theta, [len(images), 1, 28, 28], align_corners=False)
-    return nn.functional.grid_sample(planes(images), grid, align_corners=False).reshape(-1, 784)
+    return affine(planes(images), theta).reshape(-1, 784)
 
 
 def thicken(images: torch.Tensor) -> torch.Tensor:
@@ -94,8 +87,10 @@ def jpeg(images: torch.Tensor, quality: int) -> torch.Tensor:
     return torch.from_numpy(np.stack(out)).reshape(-1, 784)
 
 
-def low_resolution(images: torch.Tensor, side: int) -> torch.Tensor:
-    """Down to side×side, then up again through to_mnist, as a user's small picture; (n, 784)."""
+def shrink_and_refit(images: torch.Tensor, side: int) -> torch.Tensor:
+    """Down to side×side (PIL's box filter), then up again through to_mnist, as a user's small
+    picture: the digit is re-fitted and re-centred (imageops' area_bilinear_round_trip keeps
+    it where it was); (n, 784)."""
     out = []
     for pixels in (images.reshape(-1, 28, 28).numpy() * 255).round().astype(np.uint8):
         small = Image.fromarray(pixels).resize((side, side), Image.Resampling.BOX)
@@ -116,7 +111,7 @@ def degradations(params: RobustnessParams, n: int) -> dict[str, Degradation]:
     signs = torch.randint(0, 2, (n,), generator=generator) * 2 - 1  # ±1
     # Names carry no settings, so `dvc metrics diff` compares one key when a setting changes.
     return {
-        "low_resolution": lambda x: low_resolution(x, params.low_resolution),
+        "low_resolution": lambda x: shrink_and_refit(x, params.low_resolution),
         "thick_strokes": thicken,
         "thin_strokes": thin,
         "shift": lambda x: shift(x, rows, cols),

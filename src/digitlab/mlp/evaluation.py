@@ -9,12 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
-from matplotlib.figure import Figure
 
 from digitlab.core.config import require
 from digitlab.mlp.degrade import RobustnessParams, degradations
-from digitlab.mlp.grid import digit_grid
-from digitlab.mlp.model import MLP, loss_function
+from digitlab.mlp.model import MLP, accuracy, loss_function
 from digitlab.mlp.real import RealDigits, as_mnist
 
 
@@ -47,11 +45,6 @@ class Evaluation:
         wrong = torch.nonzero(self.predicted != self.labels).squeeze(1)  # (n_wrong,)
         order = torch.argsort(self.confidence[wrong], descending=True, stable=True)
         return wrong[order[:count]]
-
-
-def accuracy(predicted: torch.Tensor, labels: torch.Tensor) -> float:
-    """The fraction of predictions (n,) equal to their labels (n,)."""
-    return (predicted == labels).double().mean().item()
 
 
 def per_class(predicted: torch.Tensor, labels: torch.Tensor, prefix: str) -> dict[str, float]:
@@ -100,15 +93,3 @@ def evaluate_real(model: MLP, digits: RealDigits) -> tuple[Evaluation, torch.Ten
         **per_class(predicted, labels, "real_accuracy"),
     }
     return Evaluation(labels, predicted, confidence, metrics), images
-
-
-def mistakes_figure(evaluation: Evaluation, images: torch.Tensor, count: int, what: str) -> Figure:
-    """The `count` most confident mistakes among images (n, 784), captioned truth → guess."""
-    worst = evaluation.confident_mistakes(count).tolist()
-    captions = [
-        f"true {evaluation.labels[i]} → {evaluation.predicted[i]}\n{evaluation.confidence[i]:.0%}"
-        for i in worst
-    ]
-    n_wrong = int((evaluation.predicted != evaluation.labels).sum())
-    title = f"The {len(worst)} most confident mistakes on {what} (of {n_wrong})"
-    return digit_grid(images[worst].reshape(-1, 28, 28).numpy(), captions, title)

@@ -94,6 +94,12 @@ class MLP(nn.Module):
         return self.layers[-1](x)  # type: ignore[no-any-return]
 
     @torch.no_grad()
+    def predicted(self, x: torch.Tensor, batch: int = 10000) -> torch.Tensor:
+        """(n, 784) pixels in [0, 1] -> (n,) labels, in eval mode, `batch` images at a time."""
+        self.eval()
+        return torch.cat([self(x[i : i + batch]).argmax(1) for i in range(0, len(x), batch)])
+
+    @torch.no_grad()
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:
         """(batch, 784) pixels in [0, 1] -> (batch, 10) class probabilities that sum to 1."""
         return self.to_probabilities(self.eval()(x))
@@ -106,6 +112,11 @@ class MLP(nn.Module):
         # themselves; softmax would flatten them, so clip and renormalise instead.
         clipped = scores.clamp(min=0) + 1e-6
         return clipped / clipped.sum(dim=1, keepdim=True)
+
+
+def accuracy(predicted: torch.Tensor, labels: torch.Tensor) -> float:
+    """The fraction of predictions (n,) equal to their labels (n,)."""
+    return (predicted == labels).double().mean().item()
 
 
 def save_model(model: MLP, path: Path, trained_with: Mapping[str, Any] | None = None) -> None:

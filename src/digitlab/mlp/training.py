@@ -18,7 +18,7 @@ from torch import nn
 from digitlab.core.config import require
 from digitlab.core.errors import ConfigError, DivergedError
 from digitlab.mlp.augment import AugmentParams, distort
-from digitlab.mlp.model import MLP, Activation, Loss, ModelSpec, loss_function
+from digitlab.mlp.model import MLP, Activation, Loss, ModelSpec, accuracy, loss_function
 
 
 @dataclass(frozen=True)
@@ -132,19 +132,6 @@ def make_optimizer(params: TrainParams, model: nn.Module) -> torch.optim.Optimiz
     return torch.optim.SGD(
         weights, lr=params.lr, momentum=params.momentum, weight_decay=params.weight_decay
     )
-
-
-@torch.no_grad()
-def accuracy(
-    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch: int = 10000
-) -> float:
-    """Fraction of images (n, 784) whose top score is their label (n,)."""
-    model.eval()
-    correct = sum(
-        int((model(images[i : i + batch]).argmax(1) == labels[i : i + batch]).sum())
-        for i in range(0, len(images), batch)
-    )
-    return correct / len(images)
 
 
 Step = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
@@ -267,7 +254,7 @@ def _fit(
             )
         row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_accuracy}
         if params.validation:
-            row["val_accuracy"] = accuracy(model, *val_set)
+            row["val_accuracy"] = accuracy(model.predicted(val_set[0]), val_set[1])
         history.rows.append(row)
         on_epoch(row)
         if epoch % params.log_every == 0 or epoch in (1, params.epochs):

@@ -1,4 +1,5 @@
-"""The `predict` stage's test digits: exported as a user's PNG files, and how they were read."""
+"""The `predict` stage's library: test digits exported as a user's PNG files, and how the
+app read them back (the stage runs the app's own numpy path on them)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from PIL import Image
 
 from digitlab.app.predict import Prediction
 from digitlab.core.config import require
-from digitlab.mlp.grid import digit_grid
+from digitlab.mlp.figures.predict import predictions_figure
 
 
 @dataclass(frozen=True)
@@ -65,16 +66,9 @@ def score_samples(samples: Sequence[Sample], predictions: Sequence[Prediction]) 
     pairs = list(zip(samples, predictions, strict=True))
     rows: list[tuple[object, ...]] = [(s.name, p.label, p.confidence, s.label) for s, p in pairs]
     correct = sum(p.label == s.label for s, p in pairs)
-    shown = [(s, p, p.image) for s, p in pairs if p.image is not None]
-    captions = [
-        f"{p.label} ({p.confidence:.0%})" + ("" if p.label == s.label else f"\ntrue {s.label}")
-        for s, p, _ in shown
-    ]
-    images = np.stack([image for *_, image in shown]) if shown else np.zeros((0, 28, 28))
-    title = f"Predictions on {len(samples)} exported test PNGs: {correct} right"
     return SampleScore(
         ("file", "predicted", "confidence", "label"),
         rows,
         {"accuracy": correct / len(samples), "count": len(samples)},
-        digit_grid(images, captions, title),
+        predictions_figure([s.label for s in samples], predictions),
     )

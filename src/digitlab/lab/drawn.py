@@ -1,6 +1,6 @@
 """How the models read digits drawn with strokes, as on the page's pad: `make drawn`.
 
-    python tools/drawn.py [--exp fast --exp best] [--out docs/drawn.png]
+    python -m digitlab.lab.drawn [--exp fast --exp best] [--out docs/drawn.png]
 
 Twenty digits (two per class) drawn as polylines on a 280×280 pad with a 22-pixel
 round pen, the way the page's canvas draws, then read through `read_digit`, the
@@ -19,13 +19,12 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from digitlab.app.predict import classify
-from digitlab.app.revisions import METRICS_FILE, ServedModel, from_file, from_revision
+from digitlab.app.revisions import METRICS_FILE, MODEL_FILE, ServedModel, from_file, from_revision
 from digitlab.core.errors import UserError
 from digitlab.core.io import save_figure
-from digitlab.mlp.grid import digit_grid
+from digitlab.mlp.figures.digits import digit_grid
 from digitlab.mlp.preprocess import read_digit
 
-ROOT = Path(__file__).resolve().parents[1]
 Stroke = list[tuple[float, float]]  # points as fractions of the pad, y downwards
 
 RING = [(0.5 + 0.22 * np.sin(t), 0.5 - 0.34 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 25)]
@@ -83,15 +82,17 @@ def pad_png(strokes: list[Stroke], side: int = 280, pen: int = 22) -> bytes:
     return buffer.getvalue()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    """Read the drawings with every model, print the table and save the figure."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--exp", action="append", default=[], help="also an experiment's model")
     parser.add_argument("--pen", type=int, default=22, help="pen width on the 280-px pad (22)")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs/drawn.png")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=Path("docs/drawn.png"))
+    args = parser.parse_args(argv)
+    repo = Path.cwd()
     try:
-        workspace = from_file(ROOT / "models/mlp.pt", "workspace", ROOT / METRICS_FILE)
-        models: list[ServedModel] = [workspace, *(from_revision(n, ROOT) for n in args.exp)]
+        workspace = from_file(repo / MODEL_FILE, "workspace", repo / METRICS_FILE)
+        models: list[ServedModel] = [workspace, *(from_revision(n, repo) for n in args.exp)]
     except UserError as err:
         print(f"drawn: {err}", file=sys.stderr)
         return 1

@@ -1,7 +1,7 @@
 """`make docs`: render every measured number in README.md and docs/ from committed JSON.
 
-    python tools/docs.py            # rewrite the rendered blocks in place
-    python tools/docs.py --check    # exit 1, naming each stale file, if a render differs
+    python -m digitlab.lab.docs           # rewrite the rendered blocks in place
+    python -m digitlab.lab.docs --check   # exit 1, naming each stale file, if a render differs
 
 A rendered block sits between `<!-- rendered: NAME -->` and `<!-- /rendered -->`; its
 text comes from RENDERERS[NAME], which reads only what runs committed: metrics/ (the
@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from digitlab.core.io import write_text
+from digitlab.lab.stats import mean_sd, pct, verdict
+
 DOCS = ("README.md", "docs/results.md", "docs/experiments.md", "docs/page.md",
         "docs/development.md")  # fmt: skip
 BLOCK = re.compile(r"(<!-- rendered: (\w+) -->\n)(.*?)(<!-- /rendered -->)", re.DOTALL)
@@ -59,24 +60,6 @@ class Sources:
         return [runs[seed] for seed in sorted(runs)]
 
 
-def pct(value: float) -> str:
-    return f"{100 * value:.2f} %"
-
-
-def mean_sd(values: list[float], scale: float = 100) -> str:
-    return f"{scale * statistics.mean(values):.2f} ± {scale * statistics.stdev(values):.2f}"
-
-
-def verdict(values: list[float], target: float) -> str:
-    """met / missed beyond one sd over the seeds, or within noise; a miss says by how much."""
-    mean, sd = statistics.mean(values), statistics.stdev(values)
-    if mean - sd >= target:
-        return "met"
-    if mean + sd < target:
-        return f"**missed** by {abs(mean - target) * 100:.2f} pt"
-    return "within noise"
-
-
 def headline(src: Sources) -> str:
     """README's results: MNIST and real scans, each run's time, each target's verdict."""
     tutorial = src.tutorial()
@@ -100,7 +83,7 @@ def headline(src: Sources) -> str:
                          f"≥ {100 * target:.1f}: {verdict(values, target)})")  # fmt: skip
         epochs = [run["train_seconds"] / epoch for run in runs]
         budget = targets["budget_epochs"]
-        time_verdict = verdict([-e for e in epochs], -budget).replace("pt", "epochs")
+        time_verdict = verdict([-e for e in epochs], -budget, scale=1, unit="epochs")
         cells.append(f"{runs[0]['train_seconds']:.0f} s = {epochs[0]:.0f} tutorial epochs "
                      f"(budget {budget}: {time_verdict})")  # fmt: skip
         lines.append(f"| `{name}` | " + " | ".join(cells) + f" | `make exp-{name}` |")
@@ -125,11 +108,12 @@ def tutorial(src: Sources) -> str:
     mnist = {d: m[f"accuracy_class_{d}"] for d in range(10)}
     real = {d: m[f"real_accuracy_class_{d}"] for d in range(10)}
     worst_real = sorted(real, key=real.__getitem__)[:3]
+    lowest, highest = min(mnist, key=mnist.__getitem__), max(mnist, key=mnist.__getitem__)
     return (
         f"- MNIST test accuracy **{pct(m['test_accuracy'])}** after {m['epochs']} epochs, "
         f"trained in {m['train_seconds']:.1f} s (`train_seconds`).\n"
-        f"- Per digit on MNIST: from {pct(min(mnist.values()))} ({min(mnist, key=mnist.get)}) "
-        f"to {pct(max(mnist.values()))} ({max(mnist, key=mnist.get)}).\n"
+        f"- Per digit on MNIST: from {pct(min(mnist.values()))} ({lowest}) "
+        f"to {pct(max(mnist.values()))} ({highest}).\n"
         f"- Real scans: **{pct(m['real_accuracy'])}** on the test half "
         f"({pct(m['real_val_accuracy'])} on the validation half). Worst digits: "
         + ", ".join(f"{d} ({pct(real[d])})" for d in worst_real)
@@ -141,7 +125,7 @@ def presets(src: Sources) -> str:
     """Each preset's validation and test figures over 3 seeds, with every target's verdict."""
     bench = src.bench("presets")
     if not bench:
-        return "Not benchmarked yet: `python benchmarks/bench.py --only presets`.\n"
+        return "Not benchmarked yet: `make bench SECTION=presets`.\n"
     lines = [
         "| preset | MNIST validation | real validation | MNIST test | real test | time, "
         "tutorial epochs |",
@@ -163,7 +147,7 @@ def presets(src: Sources) -> str:
         timed = src.preset(name)
         epochs = [run["train_seconds"] / timed["tutorial_epoch_seconds"] for run in runs]
         budget = targets["budget_epochs"]
-        time_verdict = verdict([-e for e in epochs], -budget).replace("pt", "epochs")
+        time_verdict = verdict([-e for e in epochs], -budget, scale=1, unit="epochs")
         cells.append(f"{mean_sd(epochs, 1)} (≤ {budget}: {time_verdict})")
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
         notes.append(f"`{name}`: {timed['tutorial_epoch_seconds']:.3f} s ({timed['date']})")
@@ -216,7 +200,7 @@ def serve_load(src: Sources) -> str:
     """The page's server under 8 clients, against the targets."""
     s = src.bench("serve")
     if not s:
-        return "Not benchmarked yet: `python benchmarks/bench.py --only serve`.\n"
+        return "Not benchmarked yet: `make bench SECTION=serve`.\n"
     ok = s["throughput"] >= 200 and s["p99_ms"] <= 50 and s.get("rest_rss_mb", 1e9) <= 250
     rest = f"{s['rest_rss_mb']:.0f} MB at rest, " if "rest_rss_mb" in s else ""
     return (
@@ -233,10 +217,10 @@ def queue(src: Sources) -> str:
     """The queued grid in three worker and thread setups."""
     q = src.bench("queue")
     if not q:
-        return "Not benchmarked yet: `python benchmarks/bench.py --only queue`.\n"
+        return "Not benchmarked yet: `make bench SECTION=queue`.\n"
     lines = ["| setup | wall seconds for 4 | experiments made |", "|---|---|---|"]
     for key, row in q["setups"].items():
-        workers, threads = re.fullmatch(r"j(\d+)_threads(\d+)", key).groups()  # type: ignore[union-attr]
+        workers, threads = re.findall(r"\d+", key)  # j<workers>_threads<threads>
         lines.append(f"| `dvc queue start -j {workers}`, `train.threads={threads}` | "
                      f"{row['seconds']:.0f} | {row['made']} of {q['experiments']} |")  # fmt: skip
     return "\n".join(lines) + "\n"
@@ -246,7 +230,7 @@ def grid(src: Sources) -> str:
     """Two workers at once and a collector, from the benchmark."""
     g = src.bench("grid")
     if not g:
-        return "Not benchmarked yet: `python benchmarks/bench.py --only grid`.\n"
+        return "Not benchmarked yet: `make bench SECTION=grid`.\n"
     ok = "both succeeded" if g["worker_codes"] == [0, 0] else f"exit codes {g['worker_codes']}"
     return (
         f"Two workers at once ({g['epochs']} epochs each, {ok}): **{g['parallel_seconds']:.0f} s** "
@@ -259,7 +243,7 @@ def predict_speed(src: Sources) -> str:
     """`digitlab predict` cold, before and after the numpy path, and the install sizes."""
     b = src.bench("predict")
     if not b:
-        return "Not benchmarked yet: `python benchmarks/bench.py --only predict`.\n"
+        return "Not benchmarked yet: `make bench SECTION=predict`.\n"
     lines = ["| setup | 1 file | 100 files |", "|---|---|---|"]
     for name, r in b["runs"].items():
         lines.append(f"| {name} | {r['1']['seconds']:.2f} s, {r['1']['peak_mb']:.0f} MB | "
@@ -278,7 +262,7 @@ def installs(src: Sources) -> str:
     """The two installs' sizes and one cold prediction in each."""
     b = src.bench("predict")
     if not b:
-        return "Not benchmarked yet: `python benchmarks/bench.py --only predict`.\n"
+        return "Not benchmarked yet: `make bench SECTION=predict`.\n"
     full, small = (
         b["runs"]["after: numpy, full venv"]["1"],
         b["runs"]["after: numpy, minimal venv"]["1"],
@@ -335,16 +319,17 @@ def rendered_files(root: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite the stale docs, or with --check name them and return 1."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--check", action="store_true", help="fail if a render would change")
-    args = parser.parse_args()
-    stale = []
-    for name, (old, new) in rendered_files(ROOT).items():
+    args = parser.parse_args(argv)
+    root, stale = Path.cwd(), []
+    for name, (old, new) in rendered_files(root).items():
         if old != new:
             stale.append(name)
             if not args.check:
-                (ROOT / name).write_text(new, encoding="utf-8")
+                write_text(root / name, new)
     if args.check and stale:
         print(f"docs: stale: {', '.join(stale)}; run `make docs`", file=sys.stderr)
         return 1

@@ -1,11 +1,11 @@
 """Fan an experiment grid out over machines: the worker, the collector and the CI matrix.
 
-    python tools/grid.py worker NAME [-S key=value ...]   # make exp-worker NAME=... PARAMS=...
-    python tools/grid.py collect [--out reports/grid.png]  # make exp-collect
-    python tools/grid.py matrix presets/tuning/fast-grid.yaml  # a grid as a CI matrix
-    python tools/grid.py point GRID INDEX                  # the worker for point INDEX of GRID
-    python tools/grid.py check                             # files stages read that git lacks
-    python tools/grid.py gc [NAME ...]                     # make exp-gc: drop experiments, gc
+    python -m digitlab.lab.grid worker NAME [-S key=value ...]  # make exp-worker
+    python -m digitlab.lab.grid collect [--out reports/grid.png] # make exp-collect
+    python -m digitlab.lab.grid matrix GRID                      # a grid as a CI matrix
+    python -m digitlab.lab.grid point GRID INDEX                 # the worker for point INDEX
+    python -m digitlab.lab.grid check                            # files stages read, untracked
+    python -m digitlab.lab.grid gc [NAME ...]                    # make exp-gc
 
 DVC's documented multi-machine pattern is git-based: any runner with a clone and the DVC
 remote runs `dvc exp run` and then `dvc exp push origin`; a collector runs `dvc exp
@@ -18,54 +18,36 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-ROOT = Path.cwd()
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools.* as siblings
-from tools.preset import flatten, load, merge, set_arguments  # noqa: E402
+from digitlab.core.errors import ConfigError
+from digitlab.lab import frontier
+from digitlab.lab.presets import flatten, load, merge, set_arguments
+from digitlab.lab.steps import StepError, dvc, run
 
 # The data stages' outputs, which experiments read; models are rebuilt, so never pulled.
 DATA_STAGES = ("download", "download_real", "generate")
+COLUMNS = ("val_accuracy", "real_val_accuracy", "test_accuracy", "real_accuracy")
 
 
-class StepError(Exception):
-    """A worker or collector step failed; the message names the step and what to do."""
-
-
-def run(step: str, *command: str, hint: str = "") -> str:
-    """Run a command for `step`; StepError with its last words (and a hint) if it fails."""
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        words = [line for line in (result.stderr + result.stdout).splitlines() if line.strip()]
-        last = words[-1].strip() if words else f"exit status {result.returncode}"
-        raise StepError(f"step '{step}' failed: {last}" + (f"; {hint}" if hint else ""))
-    return result.stdout
-
-
-def dvc(step: str, *args: str, hint: str = "") -> str:
-    """`dvc ARGS` with this interpreter's DVC, so stages run the venv's python."""
-    return run(step, sys.executable, "-m", "dvc", *args, hint=hint)
-
-
-def untracked_reads() -> list[str]:
+def untracked_reads(repo: Path) -> list[str]:
     """Files that a stage reads but neither git nor DVC tracks: `--queue` and `--temp`
     runs copy only tracked files, so such a file would be silently missing there."""
     from dvc.repo import Repo
 
-    tracked = set(run("check", "git", "ls-files", "-z").split("\0"))
-    with Repo(str(ROOT)) as repo:
-        produced = {str(Path(out.fs_path).relative_to(ROOT)) for out in repo.index.outs}
-        reads = {str(Path(dep.fs_path).relative_to(ROOT)) for dep in repo.index.deps}
+    tracked = set(run("check", "git", "ls-files", "-z", cwd=repo).split("\0"))
+    with Repo(str(repo)) as dvc_repo:
+        produced = {str(Path(out.fs_path).relative_to(repo)) for out in dvc_repo.index.outs}
+        reads = {str(Path(dep.fs_path).relative_to(repo)) for dep in dvc_repo.index.deps}
 
     def covered(path: str) -> bool:
         inside = any(path == p or path.startswith(f"{p}/") for p in produced)
-        files = [path] if (ROOT / path).is_file() else [
-            str(f.relative_to(ROOT)) for f in (ROOT / path).rglob("*") if f.is_file()
+        files = [path] if (repo / path).is_file() else [
+            str(f.relative_to(repo)) for f in (repo / path).rglob("*") if f.is_file()
             and "__pycache__" not in f.parts
         ]  # fmt: skip
         return inside or all(f in tracked for f in files)
@@ -73,9 +55,9 @@ def untracked_reads() -> list[str]:
     return sorted(path for path in reads if not covered(path))
 
 
-def check() -> None:
+def check(repo: Path) -> None:
     """StepError naming each file a stage reads that git and DVC do not track."""
-    missing = untracked_reads()
+    missing = untracked_reads(repo)
     if missing:
         raise StepError(
             f"step 'check': {', '.join(missing)} is read by a stage but tracked by neither git "
@@ -84,22 +66,23 @@ def check() -> None:
         )
 
 
-def worker(name: str, overrides: list[str]) -> None:
+def worker(name: str, overrides: list[str], repo: Path) -> None:
     """Pull the data, run one experiment, push it to origin; StepError names a failed step."""
-    check()
-    if not dvc("remote", "remote", "default").strip():
+    check(repo)
+    if not dvc("remote", "remote", "default", cwd=repo).strip():
         raise StepError("step 'remote': no default DVC remote; `dvc remote add -d NAME URL`")
-    run("origin", "git", "remote", "get-url", "origin", hint="add the shared git remote")
-    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    run("origin", "git", "remote", "get-url", "origin", cwd=repo, hint="add the shared git remote")
+    stages = yaml.safe_load((repo / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
     for stage in DATA_STAGES:
         print(f"exp-worker: dvc pull {stage}", flush=True)
         outs = ", ".join(map(str, stages[stage]["outs"]))
-        dvc(f"pull {stage}", "pull", stage, hint=f"the DVC remote lacks {outs}; `make push` "
-            "from a clone that has it")  # fmt: skip
+        dvc(f"pull {stage}", "pull", stage, cwd=repo, hint=f"the DVC remote lacks {outs}; "
+            "`make push` from a clone that has it")  # fmt: skip
     print(f"exp-worker: dvc exp run -n {name} {' '.join(overrides)}", flush=True)
-    dvc("run", "exp", "run", "-n", name, *overrides, hint="the stage's own error is above it")
+    dvc("run", "exp", "run", "-n", name, *overrides, cwd=repo,
+        hint="the stage's own error is above it")  # fmt: skip
     print(f"exp-worker: dvc exp push origin {name}", flush=True)
-    dvc("push", "exp", "push", "origin", name, hint="is origin writable from here?")
+    dvc("push", "exp", "push", "origin", name, cwd=repo, hint="is origin writable from here?")
     print(f"exp-worker: {name} is on origin; `make exp-collect` anywhere gathers the grid")
 
 
@@ -129,9 +112,6 @@ def _flat(data: dict[str, Any], kind: str) -> dict[str, Any]:
     return out
 
 
-COLUMNS = ("val_accuracy", "real_val_accuracy", "test_accuracy", "real_accuracy")
-
-
 def table(rows: list[dict[str, Any]]) -> str:
     """A Markdown table: name, the params it changed, accuracies and train_seconds."""
     lines = ["| experiment | params that differ | " + " | ".join(COLUMNS) + " | train_seconds |",
@@ -145,43 +125,49 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def collect(out: Path, summary: Path | None) -> None:
+def collect(out: Path, summary: Path | None, repo: Path) -> None:
     """Pull every experiment from origin, print the table and draw the frontier of them all."""
-    dvc("pull", "exp", "pull", "--all-commits", "--no-cache", "origin", hint="is origin reachable?")
-    rows = experiments(json.loads(dvc("show", "exp", "show", "--all-commits", "--json")))
+    dvc("pull", "exp", "pull", "--all-commits", "--no-cache", "origin", cwd=repo,
+        hint="is origin reachable?")  # fmt: skip
+    shown = dvc("show", "exp", "show", "--all-commits", "--json", cwd=repo)
+    rows = experiments(json.loads(shown))
     if not rows:
         raise StepError("step 'show': origin holds no experiments yet; run `make exp-worker`")
     text = table(rows)
     print(text)
     if summary is not None:
         summary.write_text(text, encoding="utf-8")
-    names = [row["name"] for row in rows]
-    frontier = Path(__file__).with_name("frontier.py")
-    run("frontier", sys.executable, str(frontier), "--runs", "HEAD", *names, "--out", str(out))
+    frontier.draw(["HEAD", *(row["name"] for row in rows)], out, repo)
     print(f"exp-collect: {len(rows)} experiments; figure {out}")
 
 
-def cache_bytes() -> tuple[int, int]:
+def names(repo: Path) -> list[str]:
+    """Every experiment's name, under any baseline commit, once each."""
+    listed = dvc("list", "exp", "list", "--all-commits", "--name-only", cwd=repo).split()
+    return list(dict.fromkeys(listed))
+
+
+def cache_bytes(repo: Path) -> tuple[int, int]:
     """(bytes, files) in the DVC cache's object folder."""
-    files = [f for f in (ROOT / ".dvc/cache/files").rglob("*") if f.is_file()]
+    files = [f for f in (repo / ".dvc/cache/files").rglob("*") if f.is_file()]
     return sum(f.stat().st_size for f in files), len(files)
 
 
-def gc(names: list[str]) -> None:
+def gc(doomed: list[str], repo: Path) -> None:
     """Remove the named experiments (default: all but the presets), then collect the cache
     objects only they held; print how much that freed."""
-    listed = dvc("list", "exp", "list", "--all-commits", "--name-only").split()
-    presets = {p.stem for p in (ROOT / "presets").glob("*.yaml")}
-    doomed = names or [name for name in dict.fromkeys(listed) if name not in presets]
+    listed = names(repo)
+    presets = {p.stem for p in (repo / "presets").glob("*.yaml")}
+    doomed = doomed or [name for name in listed if name not in presets]
     unknown = sorted(set(doomed) - set(listed))
     if unknown:
         raise StepError(f"step 'remove': no experiment named {', '.join(unknown)}; "
                         "`dvc exp list --all-commits` shows them")  # fmt: skip
     if doomed:
-        dvc("remove", "exp", "remove", *doomed)
-    before = cache_bytes()
-    dvc("gc", "gc", "--workspace", "--all-experiments", "--force")
-    after = cache_bytes()
+        dvc("remove", "exp", "remove", *doomed, cwd=repo)
+    before = cache_bytes(repo)
+    dvc("gc", "gc", "--workspace", "--all-experiments", "--force", cwd=repo)
+    after = cache_bytes(repo)
     freed = (before[0] - after[0]) / 2**20
     kept = ", ".join(sorted(set(listed) - set(doomed))) or "none"
     print(f"exp-gc: removed {len(doomed)} experiments ({', '.join(doomed) or 'none'}); kept "
@@ -190,13 +176,22 @@ def gc(names: list[str]) -> None:
 
 def points(grid: Path) -> list[tuple[str, list[str]]]:
     """(name, -S arguments) of each point of a tuning-format file: a `base` and `candidates`."""
-    spec = load(grid)
+    spec = _load(grid)
     base = spec.get("base") or {}
-    base = load(grid.parents[1] / f"{base}.yaml") if isinstance(base, str) else base
-    points = spec.get("candidates")
-    if not isinstance(points, dict) or not points:
+    base = _load(grid.parents[1] / f"{base}.yaml") if isinstance(base, str) else base
+    candidates = spec.get("candidates")
+    if not isinstance(candidates, dict) or not candidates:
         raise StepError(f"step 'matrix': {grid} has no `candidates:` mapping names to params")
-    return [(str(name), set_arguments(merge(base, over or {}))) for name, over in points.items()]
+    return [
+        (str(name), set_arguments(merge(base, over or {}))) for name, over in candidates.items()
+    ]
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        return load(path)
+    except ConfigError as err:
+        raise StepError(f"step 'read': {err}") from None
 
 
 def matrix(grid: Path) -> str:
@@ -205,17 +200,18 @@ def matrix(grid: Path) -> str:
     return json.dumps({"include": include})
 
 
-def point(grid: Path, index: int) -> None:
+def point(grid: Path, index: int, repo: Path) -> None:
     """Run the worker for point `index` (from 0) of the grid: a SLURM or Kubernetes task."""
     listed = points(grid)
     if not 0 <= index < len(listed):
         raise StepError(f"step 'point': {grid} has points 0..{len(listed) - 1}, not {index}")
-    worker(*listed[index])
+    worker(*listed[index], repo)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per step."""
+    top = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    commands = top.add_subparsers(dest="command", required=True)
     work = commands.add_parser("worker", help="pull data, run one experiment, push it")
     work.add_argument("name")
     work.add_argument("overrides", nargs=argparse.REMAINDER, help="-S key=value ...")
@@ -230,20 +226,26 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check", help="list files a stage reads that git and DVC lack")
     collect_garbage = commands.add_parser("gc", help="remove experiments, then dvc gc")
     collect_garbage.add_argument("names", nargs="*", help="default: every one but the presets")
-    args = parser.parse_args(argv)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one step; a failed step is one line on stderr and exit status 1."""
+    args = parser().parse_args(argv)
+    repo = Path.cwd()
     try:
         if args.command == "worker":
-            worker(args.name, args.overrides)
+            worker(args.name, args.overrides, repo)
         elif args.command == "collect":
-            collect(args.out, args.summary)
+            collect(args.out, args.summary, repo)
         elif args.command == "matrix":
             print(matrix(args.grid))
         elif args.command == "point":
-            point(args.grid, args.index)
+            point(args.grid, args.index, repo)
         elif args.command == "gc":
-            gc(args.names)
+            gc(args.names, repo)
         else:
-            check()
+            check(repo)
     except StepError as err:
         print(f"{args.command}: {err}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""A captioned grid of digits, the figure of `evaluate` and `predict`; stages save it."""
+"""A captioned grid of digits: what the evaluate and predict figures are made of."""
 
 from __future__ import annotations
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -22,9 +21,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # `python tools/verify_repro.py` finds tools.preset
-from tools.preset import edit_params  # noqa: E402
+from digitlab.lab.presets import edit_params
+from digitlab.lab.steps import scratch_clone, venv_env
 
 DETERMINISTIC = ("data/synthetic/", "metrics/classical/", "plots/classical/")
 TIMINGS = {"train_seconds"}
@@ -56,14 +54,19 @@ def md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
 
 
-def twice_the_same(clone: Path, env: dict[str, str]) -> list[str]:
+def repro(clone: Path, *args: str) -> None:
+    """`dvc repro ARGS` in the clone, its output shown as it runs."""
+    command = [sys.executable, "-m", "dvc", "repro", *args]
+    subprocess.run(command, cwd=clone, env=venv_env(), check=True)
+
+
+def twice_the_same(clone: Path) -> list[str]:
     """Train RANDOM_CONFIG twice in the clone; the differences between the two runs."""
     edit_params(clone / "params.yaml", {"train": RANDOM_CONFIG})
     runs = []
     for attempt in (1, 2):
         print(f"verify-repro: dropout + augmentation config, run {attempt} of 2", flush=True)
-        command = [sys.executable, "-m", "dvc", "repro", "--force", "--single-item", "train"]
-        subprocess.run(command, cwd=clone, env=env, check=True)
+        repro(clone, "--force", "--single-item", "train")
         runs.append((md5(clone / "models/mlp.pt"), metrics_files(clone)["metrics/train.json"]))
     (first_model, first_metrics), (second_model, second_metrics) = runs
     problems = []
@@ -74,40 +77,40 @@ def twice_the_same(clone: Path, env: dict[str, str]) -> list[str]:
     return problems
 
 
+def differences(repo: Path, clone: Path) -> list[str]:
+    """How the clone's rerun differs from repo's committed outputs and metrics."""
+    problems = []
+    committed, rerun = output_hashes(repo / "dvc.lock"), output_hashes(clone / "dvc.lock")
+    for path, digest in committed.items():
+        if path.startswith(DETERMINISTIC) and rerun.get(path) != digest:
+            problems.append(f"{path}: committed md5 {digest}, rerun {rerun.get(path)}")
+    old, new = metrics_files(repo), metrics_files(clone)
+    for path in sorted(set(old) | set(new)):
+        for key in sorted(set(old.get(path, {})) | set(new.get(path, {}))):
+            before, after = old.get(path, {}).get(key), new.get(path, {}).get(key)
+            if before != after:
+                note = " (MLP: identical only on the same kind of machine)" * (path in MLP_FILES)
+                problems.append(f"{path}: {key} committed {before}, rerun {after}{note}")
+    return problems
+
+
 def main() -> int:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    """Rerun, compare, train the random config twice; 1 if anything differs."""
+    repo = Path.cwd()
     with tempfile.TemporaryDirectory() as tmp:
-        clone = Path(tmp) / "clone"
-        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        clone = scratch_clone(repo, Path(tmp))
         print(f"verify-repro: dvc repro --force in a fresh clone of HEAD ({clone})", flush=True)
-        # --force: committed outputs (cache: false) would otherwise let DVC skip stages.
-        command = [sys.executable, "-m", "dvc", "repro", "--force"]
-        subprocess.run(command, cwd=clone, env=env, check=True)
-        problems = []
-        committed, rerun = output_hashes(ROOT / "dvc.lock"), output_hashes(clone / "dvc.lock")
-        for path, md5 in committed.items():
-            if path.startswith(DETERMINISTIC) and rerun.get(path) != md5:
-                problems.append(f"{path}: committed md5 {md5}, rerun {rerun.get(path)}")
-        old, new = metrics_files(ROOT), metrics_files(clone)
-        for path in sorted(set(old) | set(new)):
-            for key in sorted(set(old.get(path, {})) | set(new.get(path, {}))):
-                before, after = old.get(path, {}).get(key), new.get(path, {}).get(key)
-                if before != after:
-                    note = (
-                        " (MLP: identical only on the same kind of machine)"
-                        if path in MLP_FILES
-                        else ""
-                    )
-                    problems.append(f"{path}: {key} committed {before}, rerun {after}{note}")
-        problems += twice_the_same(clone, env)
+        repro(clone, "--force")  # committed outputs (cache: false) would let DVC skip stages
+        problems = differences(repo, clone) + twice_the_same(clone)
     for line in problems:
         print(f"DIFFERENT  {line}")
     if problems:
         print(f"verify-repro: {len(problems)} difference(s) from the committed results")
         return 1
     print(
-        f"verify-repro: OK, {len(committed)} outputs and {len(old)} metrics files match; "
-        "the dropout + augmentation config gave the same model bytes twice"
+        f"verify-repro: OK, {len(output_hashes(repo / 'dvc.lock'))} outputs and "
+        f"{len(metrics_files(repo))} metrics files match; the dropout + augmentation config "
+        "gave the same model bytes twice"
     )
     return 0
 

@@ -1,0 +1,1 @@
+"""`make bench`: one module per thing measured, on one harness; results in results.{md,json}."""

@@ -1,0 +1,68 @@
+"""Two machines, one grid: two `make exp-worker` at once, then `make exp-collect`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.harness import ROOT, Section, dvc
+from digitlab.lab.steps import venv_env
+
+
+def bench(tmp: Path) -> Section:
+    """Two `make exp-worker` at once in two clones against one bare origin and one folder
+    remote, as two machines would, then `make exp-collect` in a third clone."""
+    origin, remote = tmp / "origin.git", tmp / "remote"
+    subprocess.run(["git", "clone", "-q", "--bare", str(ROOT), str(origin)], check=True)
+    venv = Path(sys.executable).parent.parent
+
+    def machine(name: str) -> Path:
+        path = tmp / name
+        subprocess.run(["git", "clone", "-q", str(origin), str(path)], check=True)
+        for key, value in (("user.email", "bench@digitlab.invalid"), ("user.name", "bench")):
+            subprocess.run(["git", "config", key, value], cwd=path, check=True)
+        dvc("remote", "add", "--local", "-d", "grid", str(remote),
+           cwd=path)  # fmt: skip
+        return path
+
+    seed = machine("seed")  # fills the remote with the data, from this workspace's cache
+    dvc("cache", "dir", "--local", str(ROOT / ".dvc/cache"), cwd=seed)
+    dvc("push", "download", "download_real", "generate", cwd=seed)
+    workers = [machine(f"worker{i}") for i in (1, 2)]
+    params = (
+        "-S train.epochs=3 -S train.lr=0.002 -S train.loss=cross_entropy -S train.optimizer=adamw"
+    )
+    start = time.perf_counter()
+    running = [
+        subprocess.Popen(["make", "--no-print-directory", "exp-worker", f"VENV={venv}", "SETUP=",
+                          f"NAME=grid{i}", f"PARAMS={params} -S train.seed={i}"],
+                         cwd=path, env=venv_env(), stdout=subprocess.DEVNULL)
+        for i, path in enumerate(workers, start=1)
+    ]  # fmt: skip
+    codes = [process.wait() for process in running]
+    both = time.perf_counter() - start
+    collector = machine("collector")
+    start = time.perf_counter()
+    collect_command = ["make", "--no-print-directory", "exp-collect", f"VENV={venv}", "SETUP="]
+    subprocess.run(collect_command, cwd=collector, env=venv_env(), check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    collect = time.perf_counter() - start
+    data = {"workers": 2, "worker_codes": codes, "parallel_seconds": both,
+            "collect_seconds": collect, "epochs": 3}  # fmt: skip
+    return Section([
+        "## Two machines, one grid (issue 17)",
+        "",
+        "Two clones run `make exp-worker` at once (the tutorial config with AdamW and "
+        "cross-entropy, 3 epochs, one seed each) against one bare git origin and one folder "
+        "remote; then a third clone runs `make exp-collect`.",
+        "",
+        "| what | seconds |",
+        "|---|---|",
+        f"| both workers, wall (pull data, train, evaluate, predict, push) | {both:.0f} |",
+        f"| `make exp-collect` (pull both, table, figure) | {collect:.0f} |",
+        "",
+        f"Worker exit codes: {codes}.",
+        "",
+    ], data)  # fmt: skip

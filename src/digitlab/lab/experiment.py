@@ -1,0 +1,76 @@
+"""`make exp-NAME`: run presets/NAME.yaml as DVC experiment NAME, failing loudly.
+
+    python -m digitlab.lab.experiment fast [--replace] [--dry-run]
+
+Before anything runs: the preset must parse and name only known keys with valid values,
+every file a stage reads must be tracked, and an experiment of that name is kept unless
+--replace says otherwise. Each refusal is one line, and no experiment is made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from digitlab.core.config import read_yaml
+from digitlab.core.errors import ConfigError
+from digitlab.lab.grid import check, names
+from digitlab.lab.presets import check as check_preset
+from digitlab.lab.presets import load, set_arguments
+from digitlab.lab.steps import StepError, dvc, venv_env
+
+
+def command(name: str, repo: Path) -> list[str]:
+    """`dvc exp run -n NAME -S ...` for presets/NAME.yaml; ConfigError if the preset is bad."""
+    path = repo / "presets" / f"{name}.yaml"
+    if not path.is_file():
+        known = " ".join(sorted(p.stem for p in (repo / "presets").glob("*.yaml")))
+        raise ConfigError(f"no preset presets/{name}.yaml; presets: {known}")
+    preset = load(path)
+    check_preset(preset, read_yaml(repo / "params.yaml"), f"presets/{name}.yaml")
+    return ["dvc", "exp", "run", "-n", name, *set_arguments(preset)]
+
+
+def claim(name: str, repo: Path, *, replace: bool) -> None:
+    """Make room for experiment `name`: StepError if one exists, unless replace removes it."""
+    if name not in names(repo):
+        return
+    if not replace:
+        raise StepError(
+            f"experiment {name!r} exists already (see `dvc exp show`); it is kept. Replace "
+            f"it: make exp-{name} REPLACE=1, or run the preset under another name"
+        )
+    dvc("remove", "exp", "remove", name, cwd=repo)
+    print(f"exp-{name}: removed the earlier experiment {name!r} (REPLACE=1)", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Check, then run the preset; one line on stderr and 1 (2 for a bad preset) if refused."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("name", help="a preset: presets/NAME.yaml")
+    parser.add_argument("--replace", action="store_true", help="remove an experiment NAME first")
+    parser.add_argument("--dry-run", action="store_true", help="print the dvc command only")
+    args = parser.parse_args(argv)
+    repo = Path.cwd()
+    try:
+        run = command(args.name, repo)
+    except ConfigError as err:
+        print(f"exp-{args.name}: {err}", file=sys.stderr)
+        return 2
+    print(shlex.join(run), flush=True)
+    if args.dry_run:
+        return 0
+    try:
+        check(repo)
+        claim(args.name, repo, replace=args.replace)
+    except StepError as err:
+        print(f"exp-{args.name}: {err}", file=sys.stderr)
+        return 1
+    return subprocess.run([sys.executable, "-m", *run], cwd=repo, env=venv_env()).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

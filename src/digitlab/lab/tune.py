@@ -1,0 +1,91 @@
+"""Choose settings on the validation halves: train each candidate, never look at a test set.
+
+    python -m digitlab.lab.tune presets/tuning/NAME.yaml [--out benchmarks/tuning/NAME.md]
+
+A tuning file names a `base` (a preset name, or a mapping in the preset format) and
+`candidates`, each a partial preset applied on top of it. Each candidate is trained by
+the `train` stage in a scratch clone of HEAD that shares this workspace's MNIST, then
+scored on the two validation halves: the last `train.validation` MNIST training images
+(val_accuracy) and the even-indexed real scans (real_val_accuracy). `evaluate` is never
+run here: the test sets are touched once, by the preset chosen, through `make exp-NAME`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from digitlab.core.errors import ConfigError
+from digitlab.lab.presets import edit_params, flatten, load, merge
+from digitlab.lab.steps import StepError, scratch_clone, venv_env
+
+REAL = Path("data/real/digits.csv.gz")
+
+
+def train_candidate(clone: Path, preset: dict[str, Any], repo: Path) -> tuple[dict[str, Any], Path]:
+    """Train one candidate in the clone on repo's MNIST: its metrics/train.json and model path."""
+    shutil.copy(repo / "params.yaml", clone / "params.yaml")
+    params = edit_params(clone / "params.yaml", preset)
+    if not params["train"].get("validation"):
+        raise ConfigError(
+            "each candidate needs train.validation > 0; choosing on test is not allowed"
+        )
+    command = [sys.executable, "stages/train.py", "--data", str(repo / "data/mnist")]
+    command += ["--model", "m/mlp.pt", "--metrics", "m/train.json", "--live", "m/live"]
+    command += ["--curves", "m/c.png"]
+    env = {**venv_env(), "PYTHONUNBUFFERED": "1"}
+    subprocess.run(command, cwd=clone, check=True, env=env)
+    return dict(json.loads((clone / "m/train.json").read_text())), clone / "m/mlp.pt"
+
+
+def tune(spec: dict[str, Any], repo: Path) -> str:
+    """Train every candidate of a tuning spec; a Markdown table of their validation scores."""
+    from digitlab.mlp.evaluation import half_accuracy
+    from digitlab.mlp.model import load_model
+    from digitlab.mlp.real import load_real
+
+    base = spec.get("base") or {}
+    base = load(repo / "presets" / f"{base}.yaml") if isinstance(base, str) else base
+    if not (repo / REAL).is_file():
+        raise StepError(f"step 'read': {REAL} is missing; run `dvc repro download_real`")
+    validation_half = load_real(repo / REAL).half("validation")  # never "test" here
+    rows = ["| candidate | overrides | val_accuracy | real_val_accuracy | train_seconds |",
+            "|---|---|---|---|---|"]  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = scratch_clone(repo, Path(tmp))
+        for name, overrides in spec["candidates"].items():
+            print(f"tune: {name}: {overrides}", flush=True)
+            metrics, model_path = train_candidate(clone, merge(base, overrides or {}), repo)
+            real = half_accuracy(load_model(model_path), validation_half)
+            shown = ", ".join(f"{k}={v}" for k, v in flatten(overrides or {}).items()) or "(base)"
+            rows.append(f"| {name} | {shown} | {metrics['val_accuracy']:.2%} | {real:.2%} | "
+                        f"{metrics['train_seconds']:.1f} |")  # fmt: skip
+            print(rows[-1], flush=True)
+    return "\n".join(rows) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Tune, print the table and write it to --out; one line and 1 on a bad file."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("tuning", type=Path, help="YAML: {base: NAME or preset, candidates: {...}}")
+    parser.add_argument("--out", type=Path, default=None, help="Markdown table (default: stdout)")
+    args = parser.parse_args(argv)
+    try:
+        table = tune(load(args.tuning), Path.cwd())
+    except (ConfigError, StepError) as err:
+        print(f"tune: {err}", file=sys.stderr)
+        return 1
+    if args.out:
+        args.out.write_text(table, encoding="utf-8")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

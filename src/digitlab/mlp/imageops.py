@@ -1,0 +1,80 @@
+"""Torch image operations on ink planes (n, 1, 28, 28), shared by training's random
+distortions (augment) and evaluate's fixed degradations (degrade).
+
+Nothing here draws a random number: callers pass every amount in. The user-file path
+(`read_digit`) stays in numpy and PIL, so the app never imports this module.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def planes(images: torch.Tensor) -> torch.Tensor:
+    """(n, 784) -> (n, 1, 28, 28), the layout convolutions and grid_sample take."""
+    return images.reshape(-1, 1, 28, 28)
+
+
+def affine(planes: torch.Tensor, theta: torch.Tensor, field: torch.Tensor | None = None
+           ) -> torch.Tensor:  # fmt: skip
+    """Planes (n, 1, 28, 28) resampled bilinearly through affine maps theta (n, 2, 3), which
+    send output to input coordinates in [−1, 1]; field (n, 2, 28, 28), in pixels, is added."""
+    grid = nn.functional.affine_grid(theta, [len(planes), 1, 28, 28], align_corners=False)
+    if field is not None:  # (n, 28, 28, 2) grid; one pixel is 2/28
+        grid = grid + field.permute(0, 2, 3, 1).to(planes.device) * (2 / 28)
+    return nn.functional.grid_sample(planes, grid, align_corners=False)
+
+
+def gaussian_blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Each channel of planes (n, c, h, w) blurred by a Gaussian of `sigma` pixels, zero-padded."""
+    radius = math.ceil(3 * sigma)
+    offsets = torch.arange(-radius, radius + 1, dtype=planes.dtype, device=planes.device)
+    kernel = torch.exp(-(offsets**2) / (2 * sigma**2))
+    kernel = kernel / kernel.sum()  # (2r+1,)
+    n, channels, height, width = planes.shape
+    flat = planes.reshape(n * channels, 1, height, width)
+    rows = nn.functional.conv2d(flat, kernel.view(1, 1, -1, 1), padding=(radius, 0))
+    both = nn.functional.conv2d(rows, kernel.view(1, 1, 1, -1), padding=(0, radius))
+    return both.reshape(n, channels, height, width)
+
+
+def blur_each(planes: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
+    """Image i of (n, 1, h, w) blurred by a Gaussian of sigmas[i] pixels (0: unchanged)."""
+    n, _, height, width = planes.shape
+    radius = max(1, math.ceil(3 * float(sigmas.max())))
+    offsets = torch.arange(-radius, radius + 1, dtype=planes.dtype, device=planes.device)
+    spread = sigmas.clamp(min=1e-3).view(n, 1).to(planes.dtype)
+    kernels = torch.exp(-(offsets**2) / (2 * spread**2))  # (n, 2r+1)
+    kernels = kernels / kernels.sum(dim=1, keepdim=True)
+    flat = planes.reshape(1, n, height, width)  # one group per image
+    rows = nn.functional.conv2d(flat, kernels.view(n, 1, -1, 1), padding=(radius, 0), groups=n)
+    both = nn.functional.conv2d(rows, kernels.view(n, 1, 1, -1), padding=(0, radius), groups=n)
+    return both.reshape(n, 1, height, width)
+
+
+def dilate(planes: torch.Tensor) -> torch.Tensor:
+    """Strokes one pixel wider on every side: a 3×3 dilation of ink (n, 1, h, w) >= 0."""
+    # Shifted maxima, rows then columns: the 3×3 max pool's result on ink >= 0 (the zero
+    # border is its −inf padding there), in a fraction of max_pool2d's time on the CPU.
+    padded = nn.functional.pad(planes, (1, 1, 1, 1))
+    rows = torch.maximum(
+        torch.maximum(padded[..., :-2, :], padded[..., 1:-1, :]), padded[..., 2:, :]
+    )
+    return torch.maximum(torch.maximum(rows[..., :-2], rows[..., 1:-1]), rows[..., 2:])
+
+
+def erode(planes: torch.Tensor) -> torch.Tensor:
+    """Strokes one pixel narrower: a 2×2 erosion of ink (n, 1, h, w) >= 0 (down and right)."""
+    padded = nn.functional.pad(planes, (0, 1, 0, 1))  # beyond the frame is paper
+    rows = torch.minimum(padded[..., :-1, :], padded[..., 1:, :])
+    return torch.minimum(rows[..., :-1], rows[..., 1:])
+
+
+def area_bilinear_round_trip(planes: torch.Tensor, side: int) -> torch.Tensor:
+    """(n, 1, 28, 28) area-averaged down to side×side, then bilinear back up: a coarse scan
+    whose digit stays where it was (degrade's shrink_and_refit re-centres it instead)."""
+    small = nn.functional.interpolate(planes, size=(side, side), mode="area")
+    return nn.functional.interpolate(small, size=(28, 28), mode="bilinear", align_corners=False)
