@@ -16,7 +16,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup repro test test-fast sshd docs exp-worker exp-point exp-collect exp-gc grid-matrix ci-remote lint format bench report ci-report verify-repro \
-	serve browser push pull ci-pull use-best frontier drawn mutate clean
+	serve browser push pull ci-pull use-best frontier drawn page-shot tune mutate clean
 CHROMIUM := chromium fonts-dejavu-core
 SERVE_ARGS ?=
 GRID ?= presets/tuning/fast-grid.yaml
@@ -178,6 +178,15 @@ use-best: $(SETUP)
 ## frontier: docs/frontier.png, accuracy against training time of HEAD, fast and best
 frontier: $(SETUP)
 	$(BIN)/python -m digitlab.lab.frontier --runs HEAD fast best
+
+## page-shot: docs/page.png from a real browser: the workspace's model and the presets' experiments
+page-shot: $(SETUP) browser
+	$(BIN)/python -m digitlab.lab.pageshot $(foreach name,$(PRESETS),--exp $(name))
+
+## tune: train each candidate of TUNING=presets/tuning/NAME.yaml; scores on the validation halves
+tune: $(SETUP)
+	@test -n "$(TUNING)" || { echo 'tune: TUNING=presets/tuning/<name>.yaml is required' >&2; exit 2; }
+	$(BIN)/python -m digitlab.lab.tune $(TUNING) --out benchmarks/tuning/$(notdir $(basename $(TUNING))).md
 
 ## drawn: how the workspace, fast and best read 20 stroke-drawn digits (docs/drawn.png)
 drawn: $(SETUP)

@@ -13,22 +13,20 @@ from collections.abc import Iterator
 
 import pytest
 import torch
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 from digitlab.app import revisions, serve
 from digitlab.core.errors import DataError
+from digitlab.lab.pageshot import INSTALL, SEVEN, Stroke, draw
 from digitlab.mlp.model import MLP, ModelSpec, save_model
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-INSTALL = "apt-get install -y --no-install-recommends chromium fonts-dejavu-core"
 REAL_MODEL = ROOT / "models/mlp.pt"
 SCREENSHOT = ROOT / "reports/page.png"  # reports/ is ignored; the README's copy is docs/page.png
 
-Stroke = list[tuple[float, float]]  # points as fractions of the pad's width and height
 ONE: list[Stroke] = [[(0.5, 0.15), (0.5, 0.85)]]
-SEVEN: list[Stroke] = [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]
 
 
 def chromium() -> str:
@@ -69,27 +67,6 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=executable, headless=True)
         yield launched
         launched.close()
-
-
-def draw(page: Page, strokes: list[Stroke]) -> str:
-    """Draw strokes with the mouse on #pad; the digit #prediction shows afterwards."""
-    page.click("#clear")
-    box = page.locator("#pad").bounding_box()
-    assert box is not None
-    mouse = page.mouse
-    for stroke in strokes:
-        points = [
-            (box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke
-        ]
-        mouse.move(*points[0])
-        mouse.down()
-        for point in points[1:]:
-            mouse.move(*point, steps=12)
-        mouse.up()
-    page.wait_for_function(
-        "document.getElementById('prediction').textContent !== ''", timeout=10_000
-    )
-    return str(page.text_content("#prediction"))
 
 
 def test_drawing_gives_a_prediction_and_ten_bars_per_model(browser: Browser, url: str) -> None:

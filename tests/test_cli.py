@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 
 from digitlab.app.cli import is_loopback, main
 from digitlab.mlp.model import MLP, ModelSpec, save_model
+from tests.waiting import read_line
 
 
 @pytest.fixture
@@ -116,7 +117,7 @@ def test_serve_prints_its_address_first_and_stops_cleanly_on_ctrl_c(model_path: 
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     assert server.stdout is not None
-    first = server.stdout.readline()
+    first = read_line(server.stdout, 20, "the server's first line, 'serving on ...'")
     assert re.fullmatch(r"serving on http://127\.0\.0\.1:\d+/\n", first)
     listed = json.loads(urllib.request.urlopen(first.split()[-1] + "api/models").read())
     assert [m["name"] for m in listed["models"]] == [str(model_path)]
@@ -150,10 +151,12 @@ def test_a_server_bound_beyond_loopback_says_so_first(model_path: Path, host: st
         text=True,
     )
     assert server.stderr is not None
-    first = server.stderr.readline()
-    second = server.stderr.readline()
-    server.terminate()
-    server.communicate(timeout=10)
+    try:
+        first = read_line(server.stderr, 20, "the first warning line on stderr")
+        second = read_line(server.stderr, 5, "the second warning line on stderr")
+    finally:
+        server.kill()
+        server.communicate(timeout=10)
     assert first.startswith(f"warning: bound to {host}:")
     assert "anyone who can reach it on the network can use the page and the API" in first
     assert "put it behind your web server" in second

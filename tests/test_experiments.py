@@ -240,6 +240,7 @@ def _start_worker(clone: Repo, name: str, *params: str) -> subprocess.Popen[str]
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # two full workers and a collector, on 2 cores
 def test_two_workers_at_once_then_a_collector_lists_both(
     repo: Repo, shared: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -250,7 +251,7 @@ def test_two_workers_at_once_then_a_collector_lists_both(
         _start_worker(workers[0], "grid-a", "-S", "train.lr=0.3"),
         _start_worker(workers[1], "grid-b", "-S", "train.lr=0.6", "-S", "'train.hidden_sizes=[8]'"),
     ]
-    outputs = [process.communicate(timeout=900)[0] for process in running]
+    outputs = [process.communicate(timeout=500)[0] for process in running]
     for process, output in zip(running, outputs, strict=True):
         assert process.returncode == 0, output
         assert "is on origin" in output
