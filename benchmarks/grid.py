@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.harness import ROOT, Section, dvc
+from benchmarks.harness import ROOT, Section, timed_dvc
 from digitlab.lab.steps import venv_env
 
 
@@ -23,13 +23,13 @@ def bench(tmp: Path) -> Section:
         subprocess.run(["git", "clone", "-q", str(origin), str(path)], check=True)
         for key, value in (("user.email", "bench@digitlab.invalid"), ("user.name", "bench")):
             subprocess.run(["git", "config", key, value], cwd=path, check=True)
-        dvc("remote", "add", "--local", "-d", "grid", str(remote),
+        timed_dvc("remote", "add", "--local", "-d", "grid", str(remote),
            cwd=path)  # fmt: skip
         return path
 
     seed = machine("seed")  # fills the remote with the data, from this workspace's cache
-    dvc("cache", "dir", "--local", str(ROOT / ".dvc/cache"), cwd=seed)
-    dvc("push", "download", "download_real", "generate", cwd=seed)
+    timed_dvc("cache", "dir", "--local", str(ROOT / ".dvc/cache"), cwd=seed)
+    timed_dvc("push", "download", "download_real", "generate", cwd=seed)
     workers = [machine(f"worker{i}") for i in (1, 2)]
     params = (
         "-S train.epochs=3 -S train.lr=0.002 -S train.loss=cross_entropy -S train.optimizer=adamw"

@@ -40,7 +40,7 @@ def sh(*command: str, cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def dvc(*args: str, cwd: Path) -> float:
+def timed_dvc(*args: str, cwd: Path) -> float:
     """Run `dvc ARGS` with this interpreter's DVC; its wall time in seconds."""
     return sh(sys.executable, "-m", "dvc", *args, cwd=cwd)
 
@@ -55,7 +55,7 @@ def read_json(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text()))
 
 
-def machine() -> list[str]:
+def machine_header() -> list[str]:
     """results.md's header: the cores, CPU, torch and Python the numbers were taken on."""
     import torch
 
@@ -102,7 +102,9 @@ def record(sections: dict[str, Bench], chosen: list[str], keep_others: bool) -> 
     def order(heading: str) -> int:
         return next((i for i, n in enumerate(sections) if n in heading.lower()), len(sections))
 
-    text = "\n".join(machine()) + "\n" + "\n".join(texts[h] for h in sorted(texts, key=order))
+    text = (
+        "\n".join(machine_header()) + "\n" + "\n".join(texts[h] for h in sorted(texts, key=order))
+    )
     write_text(RESULTS_MD, text)
     write_json(RESULTS_JSON, {name: data[name] for name in sections if name in data})
     return text

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.harness import Section, dvc, fresh_clone
+from benchmarks.harness import Section, fresh_clone, timed_dvc
 
 
 def bench(tmp: Path) -> Section:
     clone = fresh_clone(tmp)
-    fresh = dvc("repro", cwd=clone)
-    forced = dvc("repro", "--force", cwd=clone)
+    fresh = timed_dvc("repro", cwd=clone)
+    forced = timed_dvc("repro", "--force", cwd=clone)
     return Section([
         "## Whole pipeline (issue 3)",
         "",

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.harness import ROOT, Section, dvc, fresh_clone
+from benchmarks.harness import ROOT, Section, fresh_clone, timed_dvc
 from digitlab.lab.presets import edit_params
 from digitlab.lab.steps import venv_env
 
@@ -36,15 +36,15 @@ def bench(tmp: Path) -> Section:
     mnist = [f"dir:{ROOT / 'data/mnist/MNIST/raw'}"]
     edit_params(clone / "params.yaml", {"train": SHORT_TRAIN, "download": {"sources": mnist}})
     subprocess.run(["git", "commit", "-qam", "short training for the queue bench"], cwd=clone)
-    dvc("repro", cwd=clone)
+    timed_dvc("repro", cwd=clone)
     subprocess.run(["git", "commit", "-qam", "baseline"], cwd=clone, check=True)
     rows, walls = [], {}
     for workers, threads in ((1, 2), (2, 1), (2, 2)):
         shutil.rmtree(clone / ".dvc/cache/runs", ignore_errors=True)  # no run-cache shortcuts
         queue = ["exp", "run", "--queue", *GRID, "-S", f"train.threads={threads}"]
-        dvc(*queue, cwd=clone)
+        timed_dvc(*queue, cwd=clone)
         start = time.perf_counter()
-        dvc("queue", "start", "-j", str(workers), cwd=clone)
+        timed_dvc("queue", "start", "-j", str(workers), cwd=clone)
         while _queue_busy(clone):
             time.sleep(2)
         wall = time.perf_counter() - start
@@ -55,7 +55,7 @@ def bench(tmp: Path) -> Section:
         walls[f"j{workers}_threads{threads}"] = {"seconds": wall, "made": len(listed)}
         rows.append(f"| `-j {workers}`, `train.threads={threads}` | {wall:.0f} | {wall / 4:.1f} | "
                     f"{len(listed)} of 4 |")  # fmt: skip
-        dvc("exp", "remove", "--all-commits", cwd=clone)
+        timed_dvc("exp", "remove", "--all-commits", cwd=clone)
     return Section([
         "## Queued experiments (issue 11)",
         "",

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from benchmarks.harness import Section, dvc, fresh_clone
+from benchmarks.harness import Section, fresh_clone, timed_dvc
 
 
 def tutorial_epoch_seconds(root: Path, epochs: int) -> list[float]:
@@ -59,17 +59,17 @@ def gemm_floor_epoch_seconds(epochs: int) -> list[float]:
 
 def bench(tmp: Path) -> Section:
     clone = fresh_clone(tmp)
-    dvc("repro", "download", cwd=clone)
+    timed_dvc("repro", "download", cwd=clone)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    ours = dvc("repro", "train", cwd=clone)
+    ours = timed_dvc("repro", "train", cwd=clone)
     peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     train_seconds = json.loads((clone / "metrics/train.json").read_text())["train_seconds"]
-    dvc("repro", "evaluate", cwd=clone)
+    timed_dvc("repro", "evaluate", cwd=clone)
     fp32_accuracy = json.loads((clone / "metrics/evaluate.json").read_text())["test_accuracy"]
     # The same config with bf16 matmuls: not the default (the math differs), measured to see.
     params = (clone / "params.yaml").read_text().replace("precision: fp32", "precision: bf16")
     (clone / "params.yaml").write_text(params)
-    dvc("repro", "evaluate", cwd=clone)
+    timed_dvc("repro", "evaluate", cwd=clone)
     bf16 = json.loads((clone / "metrics/train.json").read_text())
     bf16 |= json.loads((clone / "metrics/evaluate.json").read_text())
     tutorial = tutorial_epoch_seconds(clone / "data/mnist", epochs=3)

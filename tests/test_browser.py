@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from digitlab.app import revisions, serve
 from digitlab.core.errors import DataError
-from digitlab.lab.pageshot import INSTALL, SEVEN, Stroke, draw
+from digitlab.lab.pageshot import INSTALL, SEVEN, Stroke, draw_strokes
 from digitlab.mlp.model import MLP, ModelSpec, save_model
 from tests.conftest import ROOT
 
@@ -74,7 +74,7 @@ def test_drawing_gives_a_prediction_and_ten_bars_per_model(browser: Browser, url
     page = browser.new_page(viewport={"width": 1100, "height": 760})
     page.goto(url)
     page.wait_for_selector(".model")
-    label = draw(page, ONE)
+    label = draw_strokes(page, ONE)
     assert label in "0123456789"
     cards = page.locator(".model")
     assert cards.count() >= 2
@@ -98,8 +98,8 @@ def test_a_stroke_drawn_one_reads_as_one_with_the_trained_model(browser: Browser
     page = browser.new_page()
     page.goto(url)
     page.wait_for_selector(".model")
-    assert draw(page, ONE) == "1"
-    assert draw(page, SEVEN) == "7"
+    assert draw_strokes(page, ONE) == "1"
+    assert draw_strokes(page, SEVEN) == "7"
     page.close()
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from digitlab.app.revisions import resolve_revision
 from digitlab.lab.presets import edit_params
 from tests.conftest import ROOT
 from tests.fakes import write_fake_mnist, write_fake_real
@@ -338,3 +339,32 @@ def test_the_grid_workflows_make_steps_configure_the_remote_and_print_the_matrix
     include = json.loads(printed)["include"]
     assert include[0]["name"] == "fast-lr1-w640"
     assert all("-S train.lr=" in point["params"] for point in include)
+
+
+@pytest.mark.slow
+def test_make_exp_keeps_an_experiment_of_its_name_unless_told_to_replace_it(
+    repo: Repo, shared: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """An experiment named like the preset (say, a teammate's, pulled) stops make exp-NAME
+    with one line and stays as it was; REPLACE=1 replaces it with the preset's own run."""
+    clone = repo.clone(shared[0], tmp_path / "clone")
+    clone.make("pull")
+    (clone.path / "presets/tiny.yaml").write_text("train:\n  lr: 0.25\n")
+    clone.dvc("exp", "run", "-n", "tiny", "-S", "train.lr=0.75")
+    made = resolve_revision("tiny", clone.path)
+    venv = Path(sys.executable).parent.parent
+    refused = subprocess.run(
+        ["make", "--no-print-directory", "exp-tiny", f"VENV={venv}", "SETUP="],
+        cwd=clone.path, env=clone.env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "exp-tiny: experiment 'tiny' exists already" in refused.stderr
+    assert "make exp-tiny REPLACE=1" in refused.stderr
+    assert resolve_revision("tiny", clone.path) == made
+
+    output = clone.make("exp-tiny", "REPLACE=1")
+    assert "removed the earlier experiment 'tiny'" in output
+    replaced = resolve_revision("tiny", clone.path)
+    assert replaced != made
+    params = yaml.safe_load(clone.run("git", "show", f"{replaced}:params.yaml"))
+    assert params["train"]["lr"] == 0.25

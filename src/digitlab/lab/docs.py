@@ -42,7 +42,7 @@ class Sources:
         file = self.root / path
         return dict(json.loads(file.read_text(encoding="utf-8"))) if file.exists() else {}
 
-    def tutorial(self) -> dict[str, Any]:
+    def tutorial_metrics(self) -> dict[str, Any]:
         """The workspace's run (the tutorial's config): train and evaluate metrics together."""
         return self.json("metrics/train.json") | self.json("metrics/evaluate.json")
 
@@ -62,7 +62,7 @@ class Sources:
 
 def headline(src: Sources) -> str:
     """README's results: MNIST and real scans, each run's time, each target's verdict."""
-    tutorial = src.tutorial()
+    tutorial = src.tutorial_metrics()
     bench = src.bench("presets")
     lines = [
         "| model | MNIST test | real scans (test half) | training time | command |",
@@ -104,7 +104,7 @@ def classical(src: Sources) -> str:
 
 def tutorial(src: Sources) -> str:
     """The tutorial config's headline numbers, its best and worst digits on each set."""
-    m = src.tutorial()
+    m = src.tutorial_metrics()
     mnist = {d: m[f"accuracy_class_{d}"] for d in range(10)}
     real = {d: m[f"real_accuracy_class_{d}"] for d in range(10)}
     worst_real = sorted(real, key=real.__getitem__)[:3]
@@ -158,7 +158,7 @@ def presets(src: Sources) -> str:
 
 def robustness(src: Sources) -> str:
     """Test accuracy under each degradation, and on real scans, for each model."""
-    rows = [("the tutorial's config", src.tutorial())]
+    rows = [("the tutorial's config", src.tutorial_metrics())]
     rows += [(f"`{n}`", runs[0]) for n in ("fast", "best") if (runs := src.preset_runs(n))]
     lines = ["| model | clean | " + " | ".join(ROBUST.values()) + " | real scans |",
              "|---" * (3 + len(ROBUST)) + "|"]  # fmt: skip

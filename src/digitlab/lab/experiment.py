@@ -17,10 +17,9 @@ from pathlib import Path
 
 from digitlab.core.config import read_yaml
 from digitlab.core.errors import ConfigError
-from digitlab.lab.grid import check, names
-from digitlab.lab.presets import check as check_preset
-from digitlab.lab.presets import load, set_arguments
-from digitlab.lab.steps import StepError, dvc, venv_env
+from digitlab.lab.grid import check_tracked, names
+from digitlab.lab.presets import check_preset, load, set_arguments
+from digitlab.lab.steps import StepError, dvc_step, venv_env
 
 
 def command(name: str, repo: Path) -> list[str]:
@@ -43,7 +42,7 @@ def claim(name: str, repo: Path, *, replace: bool) -> None:
             f"experiment {name!r} exists already (see `dvc exp show`); it is kept. Replace "
             f"it: make exp-{name} REPLACE=1, or run the preset under another name"
         )
-    dvc("remove", "exp", "remove", name, cwd=repo)
+    dvc_step("remove", "exp", "remove", name, cwd=repo)
     print(f"exp-{name}: removed the earlier experiment {name!r} (REPLACE=1)", flush=True)
 
 
@@ -64,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
     try:
-        check(repo)
+        check_tracked(repo)
         claim(args.name, repo, replace=args.replace)
     except StepError as err:
         print(f"exp-{args.name}: {err}", file=sys.stderr)

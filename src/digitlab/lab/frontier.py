@@ -63,7 +63,7 @@ def markdown(rows: list[tuple[str, dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
-def draw(names: list[str], out: Path, repo: Path) -> None:
+def draw_frontier(names: list[str], out: Path, repo: Path) -> None:
     """Save the frontier of the named runs to out and print their table; DataError if a
     name is neither an experiment nor a revision."""
     runs, rows = [], []
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/frontier.png"))
     args = parser.parse_args(argv)
     try:
-        draw(args.runs, args.out, Path.cwd())
+        draw_frontier(args.runs, args.out, Path.cwd())
     except DataError as err:
         print(f"frontier: {err}", file=sys.stderr)
         return 1

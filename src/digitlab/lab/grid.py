@@ -27,7 +27,7 @@ import yaml
 from digitlab.core.errors import ConfigError
 from digitlab.lab import frontier
 from digitlab.lab.presets import flatten, load, merge, set_arguments
-from digitlab.lab.steps import StepError, dvc, run
+from digitlab.lab.steps import StepError, dvc_step, run_step
 
 # The data stages' outputs, which experiments read; models are rebuilt, so never pulled.
 DATA_STAGES = ("download", "download_real", "generate")
@@ -39,7 +39,7 @@ def untracked_reads(repo: Path) -> list[str]:
     runs copy only tracked files, so such a file would be silently missing there."""
     from dvc.repo import Repo
 
-    tracked = set(run("check", "git", "ls-files", "-z", cwd=repo).split("\0"))
+    tracked = set(run_step("check", "git", "ls-files", "-z", cwd=repo).split("\0"))
     with Repo(str(repo)) as dvc_repo:
         produced = {str(Path(out.fs_path).relative_to(repo)) for out in dvc_repo.index.outs}
         reads = {str(Path(dep.fs_path).relative_to(repo)) for dep in dvc_repo.index.deps}
@@ -55,7 +55,7 @@ def untracked_reads(repo: Path) -> list[str]:
     return sorted(path for path in reads if not covered(path))
 
 
-def check(repo: Path) -> None:
+def check_tracked(repo: Path) -> None:
     """StepError naming each file a stage reads that git and DVC do not track."""
     missing = untracked_reads(repo)
     if missing:
@@ -68,21 +68,23 @@ def check(repo: Path) -> None:
 
 def worker(name: str, overrides: list[str], repo: Path) -> None:
     """Pull the data, run one experiment, push it to origin; StepError names a failed step."""
-    check(repo)
-    if not dvc("remote", "remote", "default", cwd=repo).strip():
+    check_tracked(repo)
+    if not dvc_step("remote", "remote", "default", cwd=repo).strip():
         raise StepError("step 'remote': no default DVC remote; `dvc remote add -d NAME URL`")
-    run("origin", "git", "remote", "get-url", "origin", cwd=repo, hint="add the shared git remote")
+    run_step(
+        "origin", "git", "remote", "get-url", "origin", cwd=repo, hint="add the shared git remote"
+    )
     stages = yaml.safe_load((repo / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
     for stage in DATA_STAGES:
         print(f"exp-worker: dvc pull {stage}", flush=True)
         outs = ", ".join(map(str, stages[stage]["outs"]))
-        dvc(f"pull {stage}", "pull", stage, cwd=repo, hint=f"the DVC remote lacks {outs}; "
+        dvc_step(f"pull {stage}", "pull", stage, cwd=repo, hint=f"the DVC remote lacks {outs}; "
             "`make push` from a clone that has it")  # fmt: skip
     print(f"exp-worker: dvc exp run -n {name} {' '.join(overrides)}", flush=True)
-    dvc("run", "exp", "run", "-n", name, *overrides, cwd=repo,
+    dvc_step("run", "exp", "run", "-n", name, *overrides, cwd=repo,
         hint="the stage's own error is above it")  # fmt: skip
     print(f"exp-worker: dvc exp push origin {name}", flush=True)
-    dvc("push", "exp", "push", "origin", name, cwd=repo, hint="is origin writable from here?")
+    dvc_step("push", "exp", "push", "origin", name, cwd=repo, hint="is origin writable from here?")
     print(f"exp-worker: {name} is on origin; `make exp-collect` anywhere gathers the grid")
 
 
@@ -127,9 +129,9 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def collect(out: Path, summary: Path | None, repo: Path) -> None:
     """Pull every experiment from origin, print the table and draw the frontier of them all."""
-    dvc("pull", "exp", "pull", "--all-commits", "--no-cache", "origin", cwd=repo,
+    dvc_step("pull", "exp", "pull", "--all-commits", "--no-cache", "origin", cwd=repo,
         hint="is origin reachable?")  # fmt: skip
-    shown = dvc("show", "exp", "show", "--all-commits", "--json", cwd=repo)
+    shown = dvc_step("show", "exp", "show", "--all-commits", "--json", cwd=repo)
     rows = experiments(json.loads(shown))
     if not rows:
         raise StepError("step 'show': origin holds no experiments yet; run `make exp-worker`")
@@ -137,13 +139,13 @@ def collect(out: Path, summary: Path | None, repo: Path) -> None:
     print(text)
     if summary is not None:
         summary.write_text(text, encoding="utf-8")
-    frontier.draw(["HEAD", *(row["name"] for row in rows)], out, repo)
+    frontier.draw_frontier(["HEAD", *(row["name"] for row in rows)], out, repo)
     print(f"exp-collect: {len(rows)} experiments; figure {out}")
 
 
 def names(repo: Path) -> list[str]:
     """Every experiment's name, under any baseline commit, once each."""
-    listed = dvc("list", "exp", "list", "--all-commits", "--name-only", cwd=repo).split()
+    listed = dvc_step("list", "exp", "list", "--all-commits", "--name-only", cwd=repo).split()
     return list(dict.fromkeys(listed))
 
 
@@ -164,9 +166,9 @@ def gc(doomed: list[str], repo: Path) -> None:
         raise StepError(f"step 'remove': no experiment named {', '.join(unknown)}; "
                         "`dvc exp list --all-commits` shows them")  # fmt: skip
     if doomed:
-        dvc("remove", "exp", "remove", *doomed, cwd=repo)
+        dvc_step("remove", "exp", "remove", *doomed, cwd=repo)
     before = cache_bytes(repo)
-    dvc("gc", "gc", "--workspace", "--all-experiments", "--force", cwd=repo)
+    dvc_step("gc", "gc", "--workspace", "--all-experiments", "--force", cwd=repo)
     after = cache_bytes(repo)
     freed = (before[0] - after[0]) / 2**20
     kept = ", ".join(sorted(set(listed) - set(doomed))) or "none"
@@ -208,7 +210,7 @@ def point(grid: Path, index: int, repo: Path) -> None:
     worker(*listed[index], repo)
 
 
-def parser() -> argparse.ArgumentParser:
+def command_line() -> argparse.ArgumentParser:
     """The command line: one subcommand per step."""
     top = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     commands = top.add_subparsers(dest="command", required=True)
@@ -231,7 +233,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one step; a failed step is one line on stderr and exit status 1."""
-    args = parser().parse_args(argv)
+    args = command_line().parse_args(argv)
     repo = Path.cwd()
     try:
         if args.command == "worker":
@@ -245,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "gc":
             gc(args.names, repo)
         else:
-            check(repo)
+            check_tracked(repo)
     except StepError as err:
         print(f"{args.command}: {err}", file=sys.stderr)
         return 1

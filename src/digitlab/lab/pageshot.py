@@ -25,7 +25,7 @@ SEVEN: list[Stroke] = [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]
 INSTALL = "apt-get install -y --no-install-recommends chromium fonts-dejavu-core"
 
 
-def draw(page: Page, strokes: list[Stroke]) -> str:
+def draw_strokes(page: Page, strokes: list[Stroke]) -> str:
     """Draw strokes with the mouse on #pad; the digit #prediction shows afterwards."""
     page.click("#clear")
     box = page.locator("#pad").bounding_box()
@@ -58,7 +58,7 @@ def shoot(models: list[revisions.ServedModel], executable: str) -> bytes:
             page = browser.new_page(viewport={"width": 1100, "height": 760})
             page.goto(f"http://127.0.0.1:{server.server_port}/")
             page.wait_for_selector(".model")
-            draw(page, SEVEN)
+            draw_strokes(page, SEVEN)
             png = page.screenshot()
             browser.close()
     finally:

@@ -78,7 +78,7 @@ def sections() -> dict[str, type]:
     }
 
 
-def check(preset: dict[str, Any], params: dict[str, Any], where: str) -> None:
+def check_preset(preset: dict[str, Any], params: dict[str, Any], where: str) -> None:
     """ConfigError naming the first unknown section, unknown key or bad value of a preset
     applied on top of params (params.yaml's contents)."""
     known = sections()
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args[0])
     try:
         preset = load(path)
-        check(preset, read_yaml(Path("params.yaml")), str(path))
+        check_preset(preset, read_yaml(Path("params.yaml")), str(path))
     except ConfigError as err:
         print(f"preset: {err}", file=sys.stderr)
         return 1

@@ -19,14 +19,14 @@ import yaml
 from digitlab.app.revisions import file_at
 from digitlab.core.io import write_text
 from digitlab.lab import figures, html
-from digitlab.lab.steps import StepError, dvc
+from digitlab.lab.steps import StepError, dvc_step
 
 Section = tuple[str, str]  # (heading, inner HTML)
 
 
 def markdown_diff(repo: Path, *args: str) -> str:
     """A `dvc ... diff --md` table, or "" when it has a header and no rows (nothing changed)."""
-    table = dvc("diff", *args, cwd=repo).strip()
+    table = dvc_step("diff", *args, cwd=repo).strip()
     return table if len(table.splitlines()) > 2 else ""
 
 
@@ -87,8 +87,10 @@ def robustness_section(rev: str, repo: Path) -> tuple[str, str, bool]:
 
 def report(rev: str, out: Path, summary: Path | None, repo: Path) -> None:
     """Write the HTML report of the workspace against rev, and a Markdown summary if asked."""
-    metrics = json.loads(dvc("diff", "metrics", "diff", rev, "--all", "--json", cwd=repo) or "{}")
-    params = json.loads(dvc("diff", "params", "diff", rev, "--json", cwd=repo) or "{}")
+    metrics = json.loads(
+        dvc_step("diff", "metrics", "diff", rev, "--all", "--json", cwd=repo) or "{}"
+    )
+    params = json.loads(dvc_step("diff", "params", "diff", rev, "--json", cwd=repo) or "{}")
     changed = {
         p: {k: v for k, v in e.items() if v.get("old") != v.get("new")} for p, e in metrics.items()
     }

@@ -18,7 +18,7 @@ def venv_env() -> dict[str, str]:
     return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def run(step: str, *command: str, cwd: Path, hint: str = "") -> str:
+def run_step(step: str, *command: str, cwd: Path, hint: str = "") -> str:
     """stdout of a command run for `step`; StepError with its last words (and a hint)."""
     result = subprocess.run(command, cwd=cwd, env=venv_env(), capture_output=True, text=True)
     if result.returncode != 0:
@@ -28,13 +28,13 @@ def run(step: str, *command: str, cwd: Path, hint: str = "") -> str:
     return result.stdout
 
 
-def dvc(step: str, *args: str, cwd: Path, hint: str = "") -> str:
+def dvc_step(step: str, *args: str, cwd: Path, hint: str = "") -> str:
     """`dvc ARGS` with this interpreter's DVC, so stages run the venv's python."""
-    return run(step, sys.executable, "-m", "dvc", *args, cwd=cwd, hint=hint)
+    return run_step(step, sys.executable, "-m", "dvc", *args, cwd=cwd, hint=hint)
 
 
 def scratch_clone(source: Path, into: Path) -> Path:
     """A fresh clone of source's HEAD at into/clone: what a new user starts from."""
     clone = into / "clone"
-    run("clone", "git", "clone", "-q", str(source), str(clone), cwd=into)
+    run_step("clone", "git", "clone", "-q", str(source), str(clone), cwd=into)
     return clone
