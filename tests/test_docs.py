@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from digitlab.lab.docs import DOCS, RENDERERS, Sources, render, rendered_files
 from digitlab.lab.stats import verdict
@@ -69,3 +71,41 @@ def test_a_target_is_met_or_missed_beyond_one_sd_only(
 ) -> None:
     """Met when mean − sd clears the target, missed (by how much) when mean + sd falls short."""
     assert verdict(values, target) == expected
+
+
+def _expand(text: str) -> set[str]:
+    """Every path-like token of text, with {a,b} alternatives and <method> expanded."""
+    from digitlab.fits.methods import METHODS
+
+    tokens = set(re.findall(r"`([^`]+)`", text))
+    expanded = set()
+    for token in tokens:
+        names = [token.replace("<method>", m) for m in METHODS] if "<method>" in token else [token]
+        for name in names:
+            match = re.search(r"\{([^}]*)\}", name)
+            choices = match.group(1).split(",") if match else [""]
+            expanded |= {re.sub(r"\{[^}]*\}", c, name, count=1) for c in choices}
+    return expanded
+
+
+def test_the_readme_pipeline_table_lists_every_output() -> None:
+    """Every out, metric and plot a dvc.yaml stage writes is named in the README's table
+    (a folder by itself, or by a path inside it)."""
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## The pipeline", 1)[1].split("\n## ", 1)[0]
+    named = _expand(table)
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    missing = []
+    for name, stage in stages.items():
+        body = stage.get("do", stage)
+        keys = list(stage["foreach"]) if "foreach" in stage else [""]
+        for kind in ("outs", "metrics", "plots"):
+            for entry in body.get(kind, []):
+                path = next(iter(entry)) if isinstance(entry, dict) else entry
+                for key in keys:
+                    out = path.replace("${key}", key)
+                    inside = any(n == out or n.startswith(f"{out}/") or out.startswith(
+                        n.rstrip("*/") + "/") for n in named)  # fmt: skip
+                    if not inside:
+                        missing.append(f"{name}: {out}")
+    assert missing == []
