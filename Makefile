@@ -15,22 +15,19 @@ PRESETS := $(sort $(basename $(notdir $(wildcard presets/*.yaml))))
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro test test-fast sshd docs exp-worker exp-point exp-collect exp-gc grid-matrix ci-remote lint format bench report ci-report verify-repro \
-	serve browser push pull ci-pull use-best frontier drawn page-shot tune mutate clean
+.PHONY: help setup repro serve report use-best exp-show tune verify-repro frontier drawn \
+	push pull exp-worker exp-point exp-collect exp-gc grid-matrix ci-remote ci-pull ci-report \
+	test test-fast lint format docs bench mutate page-shot browser sshd clean
 CHROMIUM := chromium fonts-dejavu-core
 SERVE_ARGS ?=
 GRID ?= presets/tuning/fast-grid.yaml
 
-## help: list the targets
-help:
-	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+##@ Use
 
-$(STAMP): requirements.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+## help: list the targets, by group
+help:
+	@awk '/^##@ /{printf "\n%s\n", substr($$0, 5)} /^## [a-zA-Z%-]+:/{sub(/^## /, ""); \
+		split($$0, kv, ": "); printf "  %-14s %s\n", kv[1], substr($$0, length(kv[1]) + 3)}' $(MAKEFILE_LIST)
 
 ## setup: create .venv with the pinned dependencies and the package (editable)
 setup: $(STAMP)
@@ -39,7 +36,104 @@ setup: $(STAMP)
 repro: $(SETUP)
 	$(BIN)/dvc repro
 
-## test: setup, then lint, type-check and run the test suite (the browser and SSH tests included)
+## serve: the page on http://127.0.0.1:8000/ with the workspace's model and the presets'; Ctrl-C stops
+serve: $(SETUP)
+	@made="$$($(BIN)/dvc exp list --all-commits --name-only 2>/dev/null)"; exps=""; \
+	for name in $(PRESETS); do echo "$$made" | grep -qx "$$name" && exps="$$exps --exp $$name"; done; \
+	echo "$(BIN)/digitlab serve$$exps $(SERVE_ARGS)"; $(BIN)/digitlab serve $$exps $(SERVE_ARGS)
+
+## report: offline HTML comparing the workspace with REV (default HEAD): reports/report.html
+report: $(SETUP)
+	$(BIN)/python -m digitlab.lab.report --rev $(REV)
+
+## use-best: put experiment best's params, model and metrics in the workspace (then commit)
+use-best: $(SETUP)
+	$(BIN)/dvc exp apply best
+	@echo "best is in the workspace: digitlab predict and make serve now use its model." \
+		"Undo: git checkout -- . && dvc checkout"
+
+##@ Experiments
+
+## exp-NAME: presets/NAME.yaml as experiment NAME (fast ~30 s, best ~7 min); REPLACE=1 redoes one
+exp-%: $(SETUP)
+	@# A bad preset or an existing experiment stops here with one line: nothing is run.
+	$(BIN)/python -m digitlab.lab.experiment $* $(if $(REPLACE),--replace)
+
+## exp-show: every experiment beside its commit, in one table of 120 columns
+exp-show: $(SETUP)
+	@$(BIN)/python -m digitlab.lab.compare
+
+## tune: train each candidate of TUNING=presets/tuning/NAME.yaml; scores on the validation halves
+tune: $(SETUP)
+	@test -n "$(TUNING)" || { echo 'tune: TUNING=presets/tuning/<name>.yaml is required' >&2; exit 2; }
+	$(BIN)/python -m digitlab.lab.tune $(TUNING) --out benchmarks/tuning/$(notdir $(basename $(TUNING))).md
+
+## verify-repro: dvc repro in a fresh temporary clone must match the committed results
+verify-repro: $(SETUP)
+	$(BIN)/python -m digitlab.lab.verify
+
+## frontier: docs/frontier.png, accuracy against training time of HEAD, fast and best
+frontier: $(SETUP)
+	$(BIN)/python -m digitlab.lab.frontier --runs HEAD fast best
+
+## drawn: how the workspace, fast and best read 20 stroke-drawn digits (docs/drawn.png)
+drawn: $(SETUP)
+	$(BIN)/python -m digitlab.lab.drawn --exp fast --exp best
+
+##@ Team and CI
+
+## push: data, models and outputs to the default DVC remote (docs/experiments.md: Work as a team)
+push: $(SETUP)
+	$(BIN)/dvc push
+
+## pull: fetch data, models and outputs from the default DVC remote instead of rebuilding
+pull: $(SETUP)
+	$(BIN)/dvc pull
+
+## exp-worker: one grid point on any machine: NAME=<name> PARAMS="-S key=value ..."; pushes it to origin
+exp-worker: $(SETUP)
+	@test -n "$(NAME)" || { echo 'exp-worker: NAME=<experiment name> is required' >&2; exit 2; }
+	$(BIN)/python -m digitlab.lab.grid worker $(NAME) $(PARAMS)
+
+## exp-point: the worker for point INDEX (from 0) of GRID: one SLURM array task or Kubernetes index
+exp-point: $(SETUP)
+	$(BIN)/python -m digitlab.lab.grid point $(GRID) $(INDEX)
+
+## exp-collect: pull every experiment from origin; one table and reports/grid.png
+exp-collect: $(SETUP)
+	$(BIN)/python -m digitlab.lab.grid collect --out reports/grid.png $(if $(SUMMARY_OUT),--summary $(SUMMARY_OUT))
+
+## exp-gc: remove the experiments in NAMES (default: all but the presets), then dvc gc
+exp-gc: $(SETUP)
+	$(BIN)/python -m digitlab.lab.grid gc $(NAMES)
+
+## grid-matrix: GRID (default presets/tuning/fast-grid.yaml) as the JSON matrix of grid.yml
+grid-matrix: $(SETUP)
+	@$(BIN)/python -m digitlab.lab.grid matrix $(GRID)
+
+## ci-remote: make the URL in DVC_REMOTE_URL, when set, the default DVC remote (.dvc/config.local)
+ci-remote: $(SETUP)
+	@if [ -n "$$DVC_REMOTE_URL" ]; then \
+		$(BIN)/dvc remote add --local --force --default ci "$$DVC_REMOTE_URL"; \
+	else echo "no DVC remote URL given: using the repository's own remote, if any"; fi
+
+## ci-pull: CI's pull: from DVC_REMOTE_URL when set, otherwise nothing (a full run follows)
+ci-pull: ci-remote
+	@if [ -n "$$DVC_REMOTE_URL" ]; then $(BIN)/dvc pull --allow-missing; \
+	else echo "no DVC remote configured: every stage runs"; fi
+
+## ci-report: what CI runs on a pull request: dvc repro, then diffs and plots vs BASE (main)
+ci-report: $(SETUP)
+	@mkdir -p reports
+	set -o pipefail; $(BIN)/dvc repro 2>&1 | tee reports/repro.log
+	@echo "ran: $$(grep -oP "^Running stage '\K[^']+" reports/repro.log | xargs echo) "
+	@echo "not rerun (unchanged or from the run cache): $$(grep -oP \
+		"^(Stage '\K[^']+(?=' didn't change)|Restored stage '\K[^']+)" reports/repro.log | xargs echo)"
+	$(BIN)/python -m digitlab.lab.report --rev $(BASE) --summary $(SUMMARY)
+
+##@ Development
+
+## test: setup, then lint (ruff, mypy, zizmor, docs check) and every test, browser and SSH included
 test: lint browser sshd
 	$(BIN)/pytest
 
@@ -47,9 +141,37 @@ test: lint browser sshd
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow and not browser" -q
 
-## docs: render every measured number in README.md and docs/ from committed metrics and benchmarks
+## lint: ruff (lint, format), mypy (strict, every file outside tests/), zizmor and the docs check
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/zizmor --offline --quiet .github/workflows/
+	$(BIN)/python -m digitlab.lab.docs --check
+
+## format: rewrite the code with ruff's formatter and safe fixes
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## docs: render every measured number in README.md and docs/ from metrics/ and benchmarks/
 docs: $(STAMP)
 	$(BIN)/python -m digitlab.lab.docs
+
+## bench: run the benchmarks (one: SECTION=train, presets, predict, serve, pipeline, grid, ...)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(if $(SECTION),--only $(SECTION))
+
+## mutate: mutation testing of every library module, kill rates into benchmarks/results.{md,json}
+mutate: $(STAMP)
+	rm -rf mutants
+	@# One OpenMP thread: torch's thread pool hangs in mutmut's forked workers otherwise.
+	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children 2
+	$(BIN)/python -m benchmarks --only mutation
+
+## page-shot: docs/page.png from a real browser: the workspace's model and the presets' experiments
+page-shot: $(SETUP) browser
+	$(BIN)/python -m digitlab.lab.pageshot $(foreach name,$(PRESETS),--exp $(name))
 
 ## browser: Debian's chromium for the real-browser test; installed here when run as root
 browser:
@@ -74,123 +196,6 @@ sshd:
 		echo "openssh-server is missing; the SSH-remote test will skip. Install it with:"; \
 		echo "  sudo apt-get install -y --no-install-recommends openssh-server"; \
 	fi
-
-## serve: the draw-a-digit page on http://127.0.0.1:8000/: the workspace's model and each preset's experiment
-serve: $(SETUP)
-	@made="$$($(BIN)/dvc exp list --all-commits --name-only 2>/dev/null)"; exps=""; \
-	for name in $(PRESETS); do echo "$$made" | grep -qx "$$name" && exps="$$exps --exp $$name"; done; \
-	echo "$(BIN)/digitlab serve$$exps $(SERVE_ARGS)"; $(BIN)/digitlab serve $$exps $(SERVE_ARGS)
-
-## lint: ruff (lint, format), mypy (strict, every file outside tests/), zizmor and the docs check
-lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/zizmor --offline --quiet .github/workflows/
-	$(BIN)/python -m digitlab.lab.docs --check
-
-## format: rewrite the code with ruff's formatter and safe fixes
-format: $(STAMP)
-	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format .
-
-## bench: run the benchmarks (one: SECTION=train, presets, predict, serve, pipeline, grid, ...)
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks $(if $(SECTION),--only $(SECTION))
-
-## report: offline HTML comparing the workspace with REV (default HEAD): reports/report.html
-report: $(SETUP)
-	$(BIN)/python -m digitlab.lab.report --rev $(REV)
-
-## ci-report: what CI runs on a pull request: dvc repro, then diffs and plots vs BASE (main)
-ci-report: $(SETUP)
-	@mkdir -p reports
-	set -o pipefail; $(BIN)/dvc repro 2>&1 | tee reports/repro.log
-	@echo "ran: $$(grep -oP "^Running stage '\K[^']+" reports/repro.log | xargs echo) "
-	@echo "not rerun (unchanged or from the run cache): $$(grep -oP \
-		"^(Stage '\K[^']+(?=' didn't change)|Restored stage '\K[^']+)" reports/repro.log | xargs echo)"
-	$(BIN)/python -m digitlab.lab.report --rev $(BASE) --summary $(SUMMARY)
-
-## push: send data, models and outputs to the default DVC remote (see "Work as a team")
-push: $(SETUP)
-	$(BIN)/dvc push
-
-## pull: fetch data, models and outputs from the default DVC remote instead of rebuilding
-pull: $(SETUP)
-	$(BIN)/dvc pull
-
-## ci-remote: make $$DVC_REMOTE_URL, when set, the default DVC remote (in .dvc/config.local)
-ci-remote: $(SETUP)
-	@if [ -n "$$DVC_REMOTE_URL" ]; then \
-		$(BIN)/dvc remote add --local --force --default ci "$$DVC_REMOTE_URL"; \
-	else echo "no DVC remote URL given: using the repository's own remote, if any"; fi
-
-## ci-pull: CI's pull: from $$DVC_REMOTE_URL when set, otherwise nothing (a full run follows)
-ci-pull: ci-remote
-	@if [ -n "$$DVC_REMOTE_URL" ]; then $(BIN)/dvc pull --allow-missing; \
-	else echo "no DVC remote configured: every stage runs"; fi
-
-## verify-repro: dvc repro in a fresh temporary clone must match the committed results
-verify-repro: $(SETUP)
-	$(BIN)/python -m digitlab.lab.verify
-
-## exp-NAME: run presets/NAME.yaml as experiment NAME (exp-fast, exp-best); REPLACE=1 replaces one
-exp-%: $(SETUP)
-	@# A bad preset or an existing experiment stops here with one line: nothing is run.
-	$(BIN)/python -m digitlab.lab.experiment $* $(if $(REPLACE),--replace)
-	@echo "$*: done. See it: dvc exp show --only-changed; dvc exp diff $*;" \
-		"keep it: dvc exp apply $*"
-
-## exp-worker: one grid point on any machine: NAME=<name> PARAMS="-S key=value ..."; pushes it to origin
-exp-worker: $(SETUP)
-	@test -n "$(NAME)" || { echo 'exp-worker: NAME=<experiment name> is required' >&2; exit 2; }
-	$(BIN)/python -m digitlab.lab.grid worker $(NAME) $(PARAMS)
-
-## exp-point: the worker for point INDEX (from 0) of GRID: one SLURM array task or Kubernetes index
-exp-point: $(SETUP)
-	$(BIN)/python -m digitlab.lab.grid point $(GRID) $(INDEX)
-
-## exp-collect: pull every experiment from origin; one table and reports/grid.png
-exp-collect: $(SETUP)
-	$(BIN)/python -m digitlab.lab.grid collect --out reports/grid.png $(if $(SUMMARY_OUT),--summary $(SUMMARY_OUT))
-
-## exp-gc: remove the experiments in NAMES (default: all but the presets), then dvc gc
-exp-gc: $(SETUP)
-	$(BIN)/python -m digitlab.lab.grid gc $(NAMES)
-
-## grid-matrix: GRID (default presets/tuning/fast-grid.yaml) as the JSON matrix of grid.yml
-grid-matrix: $(SETUP)
-	@$(BIN)/python -m digitlab.lab.grid matrix $(GRID)
-
-## mutate: mutation testing of every library module, kill rates into benchmarks/results.{md,json}
-mutate: $(STAMP)
-	rm -rf mutants
-	@# One OpenMP thread: torch's thread pool hangs in mutmut's forked workers otherwise.
-	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children 2
-	$(BIN)/python -m benchmarks --only mutation
-
-## use-best: put experiment `best`'s params, model and metrics in the workspace (then commit)
-use-best: $(SETUP)
-	$(BIN)/dvc exp apply best
-	@echo "best is in the workspace: digitlab predict and make serve now use its model." \
-		"Undo: git checkout -- . && dvc checkout"
-
-## frontier: docs/frontier.png, accuracy against training time of HEAD, fast and best
-frontier: $(SETUP)
-	$(BIN)/python -m digitlab.lab.frontier --runs HEAD fast best
-
-## page-shot: docs/page.png from a real browser: the workspace's model and the presets' experiments
-page-shot: $(SETUP) browser
-	$(BIN)/python -m digitlab.lab.pageshot $(foreach name,$(PRESETS),--exp $(name))
-
-## tune: train each candidate of TUNING=presets/tuning/NAME.yaml; scores on the validation halves
-tune: $(SETUP)
-	@test -n "$(TUNING)" || { echo 'tune: TUNING=presets/tuning/<name>.yaml is required' >&2; exit 2; }
-	$(BIN)/python -m digitlab.lab.tune $(TUNING) --out benchmarks/tuning/$(notdir $(basename $(TUNING))).md
-
-## drawn: how the workspace, fast and best read 20 stroke-drawn digits (docs/drawn.png)
-drawn: $(SETUP)
-	$(BIN)/python -m digitlab.lab.drawn --exp fast --exp best
 
 ## clean: remove caches (not .venv, data or DVC's cache)
 clean:

@@ -1,11 +1,15 @@
 """Stage `train`: fit the MLP to MNIST's training set; write the model, its card and curves.
 
 Per-epoch metrics go through DVCLive (dvclive/train/), so `dvc exp show`, `dvc plots`
-and DVC's editor and Studio integrations follow training as it runs.
+and DVC's editor and Studio integrations follow training as it runs. The training time
+goes to --timing, kept when a rerun reproduces the timed model's bytes (a top-level
+metric in dvc.yaml, not an output: a time never makes the lock differ).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict
 
 import torch
@@ -21,7 +25,7 @@ from digitlab.mlp.training import TrainParams, train
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = path_parser(__doc__, "data", "model", "metrics", "live", "curves")
+    parser = path_parser(__doc__, "data", "model", "metrics", "timing", "live", "curves")
     args = parser.parse_args(argv)
     params = load_params("train", TrainParams)
     if params.threads:
@@ -43,6 +47,10 @@ def main(argv: list[str] | None = None) -> None:
 
     save_model(model, args.model, trained_with=asdict(params))
     write_json(args.metrics, history.summary())
+    previous = json.loads(args.timing.read_text()) if args.timing.is_file() else None
+    timing = history.timing(hashlib.md5(args.model.read_bytes()).hexdigest(), previous)
+    if timing is not None:
+        write_json(args.timing, timing)
     title = f"MLP training: {params.epochs} epochs, {history.caption()}"
     save_figure(args.curves, history_figure(history.rows, title))
 

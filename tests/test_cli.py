@@ -15,6 +15,8 @@ import torch
 from PIL import Image, ImageDraw
 
 from digitlab.app.cli import is_loopback, main
+from digitlab.app.project import default_model
+from digitlab.core.errors import DataError
 from digitlab.mlp.model import MLP, ModelSpec, save_model
 from tests.waiting import read_line
 
@@ -170,3 +172,36 @@ def test_a_server_bound_beyond_loopback_says_so_first(model_path: Path, host: st
 def test_loopback_is_this_machine_alone(host: str, loopback: bool) -> None:
     """Only loopback addresses and the name localhost count as private."""
     assert is_loopback(host) is loopback
+
+
+def test_predict_finds_the_projects_model_from_any_folder_below_it(
+    tmp_path: Path,
+    digit: Path,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    """Run from a subfolder of a project, `digitlab predict` reads the project's
+    models/mlp.safetensors without --model."""
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dvc.yaml").write_text("stages: {}\n")
+    save_model(MLP(ModelSpec(hidden_sizes=(16,)), torch.Generator().manual_seed(0)),
+               project / "models/mlp.pt")  # fmt: skip
+    deep = project / "notebooks/drafts"
+    deep.mkdir(parents=True)
+    found = default_model(deep, installed=None)
+    assert found == (project / "models/mlp.safetensors").resolve()
+    script = f"import os; os.chdir({str(deep)!r}); from digitlab.app.cli import main; "
+    script += f"raise SystemExit(main(['predict', {str(digit)!r}]))"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{digit}: ")
+
+
+def test_outside_any_project_the_error_says_where_it_looked(tmp_path: Path) -> None:
+    """No dvc.yaml above the folder and none where digitlab is installed: one line naming
+    the folder and --model; a project without a trained model says to run make repro."""
+    with pytest.raises(DataError, match=rf"no digitlab project .* in {tmp_path}.*--model PATH"):
+        default_model(tmp_path, installed=None)
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
+    with pytest.raises(DataError, match=r"model file not found; run `make repro` in "):
+        default_model(tmp_path, installed=None)

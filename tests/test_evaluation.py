@@ -75,3 +75,23 @@ def test_confident_mistakes_come_most_confident_first_and_skip_right_answers() -
     assert evaluation.confusion_rows() == [(0, 0), (1, 7), (2, 2), (3, 9), (4, 8)]
     figure = mistakes_figure(evaluation, torch.zeros(5, 784), 2, "tiny")
     assert figure.texts[0].get_text() == "The 2 most confident mistakes on tiny (of 3)"
+
+
+def test_nll_is_cross_entropy_for_logits_and_compares_across_losses(batch) -> None:  # type: ignore[no-untyped-def]
+    """test_nll equals F.cross_entropy for a cross-entropy model; for an MSE model it is
+    −log of its clipped, renormalised scores (numpy), not its MSE test_loss."""
+    model, images, labels = batch
+    metrics = evaluate(model, images, labels, RobustnessParams()).metrics
+    with torch.no_grad():
+        expected = nn.functional.cross_entropy(model(images), labels).item()
+    assert metrics["test_nll"] == pytest.approx(expected, rel=1e-5)
+
+    mse_model = MLP(ModelSpec(hidden_sizes=(32,)), torch.Generator().manual_seed(1)).eval()
+    mse = evaluate(mse_model, images, labels, RobustnessParams()).metrics
+    with torch.no_grad():
+        scores = mse_model(images).numpy().astype(np.float64)
+    clipped = np.clip(scores, 0, None) + 1e-6
+    p = clipped / clipped.sum(axis=1, keepdims=True)
+    oracle = -np.log(np.maximum(p[np.arange(len(labels)), labels.numpy()], 1e-12)).mean()
+    assert mse["test_nll"] == pytest.approx(oracle, rel=1e-4)
+    assert mse["test_nll"] != pytest.approx(mse["test_loss"])

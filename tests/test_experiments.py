@@ -138,7 +138,40 @@ def test_report_is_offline_and_shows_both_revisions(repo: Repo) -> None:
     assert "https://" not in page
     assert "<script" not in page
     assert page.count("data:image/png;base64,") >= 10
-    assert "Metrics that changed" in page
+    assert page.index("<h2>The answer</h2>") < page.index("<h2>Params that changed</h2>")
+    assert "MNIST test accuracy" in page.split("<h2>Params that changed</h2>")[0]
+    assert page.count("<figcaption>") >= 10  # every figure says what it shows
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_report_leads_with_the_answer_at_1280_px(repo: Repo) -> None:
+    """In a real browser at 1280 px the report's first screen is the answer: the summary
+    table of the metrics that matter, with a better/worse mark, before any plot."""
+    from playwright.sync_api import sync_playwright
+
+    from digitlab.lab.pageshot import chromium
+
+    executable = chromium()
+    if executable is None:
+        pytest.fail("chromium is not installed; run: make browser", pytrace=False)
+    repo.run(sys.executable, "-m", "digitlab.lab.report", "--rev", "HEAD~1", "--out", "r.html")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto((repo.path / "r.html").as_uri())
+        table = page.locator("table.summary").bounding_box()
+        first_figure = page.locator("figure").first.bounding_box()
+        marks = page.locator("table.summary td:last-child").all_text_contents()
+        screenshot = ROOT / "reports/report.png"  # reports/ is ignored: for a person to look at
+        screenshot.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(screenshot))
+        browser.close()
+    assert table is not None
+    assert first_figure is not None
+    assert table["y"] + table["height"] < 800  # the whole answer on the first screen
+    assert table["y"] < first_figure["y"]
+    assert all(mark in ("▲ better", "▼ worse", "= same", "") for mark in marks)
 
 
 @pytest.fixture(scope="module")

@@ -52,3 +52,26 @@ def test_the_table_sorts_by_test_accuracy_and_shows_what_changed() -> None:
     lines = table(rows).splitlines()
     assert lines[2].startswith("| b | — | — | — | 95.00 % | — | 3.0 |")
     assert lines[3].startswith("| a | `train.lr=0.1` |")
+
+
+def test_exp_show_fits_120_columns_with_every_figure_that_matters() -> None:
+    """make exp-show's table: a row per run with MNIST and real val/test, robust_min and
+    seconds, in 120 columns however many params an experiment changed."""
+    from digitlab.lab.compare import COLUMNS, render
+
+    metrics = {"val_accuracy": 0.9898, "test_accuracy": 0.9893, "real_val_accuracy": 0.9277,
+               "real_accuracy": 0.9276, "robust_min": 0.8959, "train_seconds": 18.28}  # fmt: skip
+    changed = {f"train.augment.key_number_{i}": [800, 800] for i in range(30)}
+    rows = [
+        {"name": "main (commit)", "changed": {}, "metrics": {"test_accuracy": 0.969}},
+        {"name": "fast", "changed": changed, "metrics": metrics},
+    ]
+    text = render(rows, 120)
+    assert max(len(line) for line in text.splitlines()) <= 120
+    header, _, baseline, fast = text.splitlines()[:4]
+    assert header.split()[0] == "experiment"
+    assert [h for _, h in COLUMNS] == ["MNIST val", "MNIST test", "real val", "real test",
+                                       "robust min", "seconds"]  # fmt: skip
+    assert fast.split() == ["fast", "98.98", "98.93", "92.77", "92.76", "89.59", "18.3"]
+    assert baseline.split()[-6:] == ["—", "96.90", "—", "—", "—", "—"]
+    assert "augment.key_number_29=[800, 800]" in text.replace("\n    ", " ")

@@ -241,3 +241,20 @@ def test_an_experiment_name_resolves_to_its_newest_commit_and_a_branch_to_its_ow
     assert revisions.resolve_revision("best", tmp_path) == shas[1]
     assert revisions.resolve_revision("fast", tmp_path) == shas[0]
     assert revisions.resolve_revision("side", tmp_path) == shas[0]
+
+
+def test_one_card_per_distinct_model_best_real_scans_first(
+    models: list[revisions.ServedModel],
+) -> None:
+    """A model served twice (an experiment applied to the workspace) is one entry named
+    'workspace = fast'; entries come best real-scan accuracy first, unknown last."""
+    m0, m1 = models
+    workspace = revisions.ServedModel("workspace", m0.model, {"real_accuracy": 0.7})
+    fast = revisions.ServedModel("fast", m0.model, {"real_accuracy": 0.7})
+    best = revisions.ServedModel("best", m1.model, {"real_accuracy": 0.9})
+    unknown = revisions.ServedModel("other", m1.model.__class__(
+        [(w + 1, b) for w, b in m1.model.layers], m1.model.activation, m1.model.shift,
+        m1.model.scale, m1.model.logits), {})  # fmt: skip
+    shown = serve.distinct([unknown, workspace, best, fast])
+    assert [m.name for m in shown] == ["best", "workspace = fast", "other"]
+    assert [m.describe()["real_accuracy"] for m in shown] == [0.9, 0.7, None]

@@ -116,7 +116,7 @@ def test_validation_is_the_last_images_and_never_trained_on(data: Data) -> None:
 def test_without_validation_no_val_metric_is_made_up(data: Data) -> None:
     """validation: 0 (the tutorial's config) trains on everything and reports train numbers."""
     _, history = train(_small(epochs=2), *data, log=lambda _: None)
-    assert set(history.summary()) == {"train_loss", "train_accuracy", "epochs", "train_seconds"}
+    assert set(history.summary()) == {"train_loss", "train_accuracy", "epochs"}
     assert history.caption().startswith("training accuracy")
 
 
@@ -246,12 +246,13 @@ def test_cpu_and_auto_pick_the_cpu_without_cuda() -> None:
     assert pick_device("auto").type == expected
 
 
-def test_history_summary_is_the_last_epoch_and_the_time() -> None:
-    """summary() drops 'epoch' for 'epochs', rounds the time; caption prefers validation."""
+def test_history_summary_is_the_last_epoch_without_the_time() -> None:
+    """summary() drops 'epoch' for 'epochs' and holds no time (a rerun must reproduce it
+    byte for byte); caption prefers validation."""
     last = {"epoch": 2, "train_loss": 0.25, "train_accuracy": 0.8, "val_accuracy": 0.75}
     history = History([{"epoch": 1, "train_loss": 0.5, "train_accuracy": 0.7}, last], 3.14159)
     expected = {"train_loss": 0.25, "train_accuracy": 0.8, "val_accuracy": 0.75}
-    assert history.summary() == {**expected, "epochs": 2, "train_seconds": 3.14}
+    assert history.summary() == {**expected, "epochs": 2}
     assert history.caption() == "validation accuracy 75.00%"
     history.rows.pop()
     assert history.caption() == "training accuracy 70.00%"
@@ -275,3 +276,14 @@ def test_bf16_precision_runs_the_matmuls_in_bfloat16(
     scores, loss = step(data[0][:8], data[1][:8])
     assert scores.dtype == dtype
     assert loss.dtype == torch.float32  # the loss is always taken in fp32
+
+
+def test_a_rerun_that_reproduces_the_timed_model_keeps_its_time() -> None:
+    """timing() is None when the previous record timed these very bytes (git stays clean),
+    and a fresh record, time rounded, for other bytes or when there is none."""
+    history = History([{"epoch": 1, "train_loss": 0.5, "train_accuracy": 0.7}], 81.234)
+    fresh = {"train_seconds": 81.23, "model_md5": "abc"}
+    assert history.timing("abc", None) == fresh
+    assert history.timing("abc", {"train_seconds": 94.09, "model_md5": "abc"}) is None
+    assert history.timing("abc", {"train_seconds": 94.09, "model_md5": "def"}) == fresh
+    assert history.timing("abc", {"train_seconds": 94.09}) == fresh

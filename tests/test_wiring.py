@@ -260,13 +260,14 @@ def _make(target: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProc
 
 
 def test_make_exp_passes_the_preset_file_to_dvc() -> None:
-    """make exp-fast runs dvc exp run -n fast with exactly the -S settings of presets/fast.yaml."""
+    """make exp-fast runs dvc exp run --temp -n fast with exactly the -S settings of
+    presets/fast.yaml: in a temporary copy, so the workspace keeps its model."""
     dry_run = subprocess.run(
         [sys.executable, "-m", "digitlab.lab.experiment", "fast", "--dry-run"], cwd=ROOT,
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     command = next(line for line in dry_run.splitlines() if "dvc exp run" in line)
-    assert command.startswith("dvc exp run -n fast -S ")
+    assert command.startswith("dvc exp run --temp -n fast -S ")
     found = set(re.findall(r"-S '?([a-z_.]+)=", command))
     assert found == _preset_keys(ROOT / "presets/fast.yaml")
     recipe = _make("exp-fast", "-n").stdout
@@ -317,3 +318,18 @@ def test_make_exp_stops_on_a_bad_preset_in_one_line_before_any_experiment(
     assert "presets/broken.yaml" in errors[0]
     assert "dvc exp run" not in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_make_help_lists_every_target_in_its_group_within_120_columns() -> None:
+    """make help prints four groups, each target of the Makefile once, no literal `$`, and
+    no line wider than a terminal."""
+    shown = _make("help").stdout
+    assert [line for line in shown.splitlines() if line and not line.startswith(" ")] == [
+        "Use", "Experiments", "Team and CI", "Development",
+    ]  # fmt: skip
+    listed = [line.split()[0] for line in shown.splitlines() if line.startswith("  ")]
+    makefile = (ROOT / "Makefile").read_text()
+    rules = set(re.findall(r"^([a-z][a-z-]*|exp-%):", makefile, flags=re.MULTILINE))
+    assert sorted(listed) == sorted(r.replace("exp-%", "exp-NAME") for r in rules)
+    assert "$" not in shown
+    assert max(len(line) for line in shown.splitlines()) <= 120

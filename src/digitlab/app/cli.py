@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 
 from digitlab.app.predict import predict_files
+from digitlab.app.project import MODEL_FILE, default_model, find_project
 from digitlab.app.weights import load_weights
 from digitlab.core.errors import UserError
 
-DEFAULT_MODEL = Path("models/mlp.safetensors")  # with models/mlp.json beside it
+DEFAULT_HELP = f"the project's {MODEL_FILE}, found from the current folder upwards"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -24,7 +25,7 @@ def parser() -> argparse.ArgumentParser:
     predict = commands.add_parser("predict", help="predict the digit in each image")
     predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     predict.add_argument(
-        "--model", type=Path, default=DEFAULT_MODEL, help=f"model file (default: {DEFAULT_MODEL})"
+        "--model", type=Path, default=None, help=f"model file (default: {DEFAULT_HELP})"
     )
     predict.add_argument("--json", action="store_true", help="print one JSON list")
     serve = commands.add_parser("serve", help="a local page: draw a digit, every model reads it")
@@ -32,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free one (default: 8000)")
     serve.add_argument(
         "--model", type=Path, action="append", default=[], metavar="PATH",
-        help=f"add a model file; repeatable (default: {DEFAULT_MODEL} alone)",
+        help=f"add a model file; repeatable (default: {DEFAULT_HELP}, alone)",
     )  # fmt: skip
     serve.add_argument(
         "--exp", action="append", default=[], metavar="NAME",
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
-        model = load_weights(args.model)
+        model = load_weights(args.model or default_model(Path.cwd()))
     except UserError as err:
         print(f"digitlab: error: {err}", file=sys.stderr)
         return 2
@@ -72,12 +73,14 @@ def serve(args: argparse.Namespace) -> int:
     # ignored, as non-interactive shells do for `command &`.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    repo, models = Path.cwd(), []
+    repo = find_project(Path.cwd()) or Path.cwd()
+    models, workspace = [], repo / MODEL_FILE
     # The workspace's model comes first, unless it is missing and others were asked for.
-    if DEFAULT_MODEL.exists() or not (args.model or args.exp):
+    if workspace.exists() or not (args.model or args.exp):
+        workspace = default_model(Path.cwd())  # a missing one: the line says where it looked
         metrics = repo / revisions.METRICS_FILE
-        models.append(revisions.from_file(DEFAULT_MODEL, "workspace", metrics))
-    models += [revisions.from_file(path) for path in args.model if path != DEFAULT_MODEL]
+        models.append(revisions.from_file(workspace, "workspace", metrics))
+    models += [revisions.from_file(path) for path in args.model if path.resolve() != workspace]
     models += [revisions.from_revision(name, repo) for name in args.exp]
     server = server_module.make_server(models, args.host, args.port, quiet=args.quiet)
     if not is_loopback(args.host):

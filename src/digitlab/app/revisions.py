@@ -9,14 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from digitlab.app.project import MODEL_FILE
 from digitlab.app.weights import Weights, load_weights, weights_from_bytes
 from digitlab.core.errors import DataError
 
-MODEL_FILE, CARD_FILE, METRICS_FILE = (
-    "models/mlp.safetensors",
-    "models/mlp.json",
-    "metrics/evaluate.json",
-)
+CARD_FILE, METRICS_FILE = "models/mlp.json", "metrics/evaluate.json"
 
 
 @dataclass(frozen=True)
@@ -28,9 +25,13 @@ class ServedModel:
     metrics: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
-        """{"name", "test_accuracy", "metrics"} for /api/models."""
-        accuracy = self.metrics.get("test_accuracy")
-        return {"name": self.name, "test_accuracy": accuracy, "metrics": self.metrics}
+        """{"name", "test_accuracy", "real_accuracy", "metrics"} for /api/models."""
+        return {
+            "name": self.name,
+            "test_accuracy": self.metrics.get("test_accuracy"),
+            "real_accuracy": self.metrics.get("real_accuracy"),
+            "metrics": self.metrics,
+        }
 
 
 def from_file(path: Path, name: str = "", metrics_path: Path | None = None) -> ServedModel:

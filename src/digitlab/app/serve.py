@@ -11,6 +11,7 @@ import json
 import socket
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -21,6 +22,7 @@ import numpy as np
 
 from digitlab.app.predict import classify
 from digitlab.app.revisions import ServedModel
+from digitlab.app.weights import Weights
 from digitlab.core.errors import DataError, ImageError
 from digitlab.mlp.preprocess import read_digit
 
@@ -46,6 +48,34 @@ def predict_json(models: Sequence[ServedModel], data: bytes) -> dict[str, Any]:
             "probabilities": list(probabilities),
         })  # fmt: skip
     return {"input": np.round(image, 3).tolist(), "models": readings}
+
+
+def same_weights(a: Weights, b: Weights) -> bool:
+    """Whether two models compute the same function: equal recipe and equal arrays."""
+    recipe = (a.activation, a.shift, a.scale, a.logits, len(a.layers))
+    if recipe != (b.activation, b.shift, b.scale, b.logits, len(b.layers)):
+        return False
+    return all(
+        np.array_equal(wa, wb) and np.array_equal(ba, bb)
+        for (wa, ba), (wb, bb) in zip(a.layers, b.layers, strict=True)
+    )
+
+
+def distinct(models: Sequence[ServedModel]) -> list[ServedModel]:
+    """One entry per distinct model, named by all its names ("workspace = fast") after an
+    experiment was applied to the workspace, best real-scan accuracy first (unknown last)."""
+    groups: list[list[ServedModel]] = []
+    for served in models:
+        group = next((g for g in groups if same_weights(g[0].model, served.model)), None)
+        if group is None:
+            groups.append([served])
+        else:
+            group.append(served)
+    merged = [
+        replace(group[0], name=" = ".join(m.name for m in group)) if len(group) > 1 else group[0]
+        for group in groups
+    ]
+    return sorted(merged, key=lambda m: -m.metrics.get("real_accuracy", -1.0))
 
 
 def page() -> bytes:
@@ -145,7 +175,7 @@ def make_server(
 
     DataError, in one line, if the address cannot be bound (in use, not this machine's).
     """
-    attributes = {"models": tuple(models), "quiet": quiet, "timeout": client_timeout}
+    attributes = {"models": tuple(distinct(models)), "quiet": quiet, "timeout": client_timeout}
     kind = IPv6Server if ":" in host else ThreadingHTTPServer
     try:
         server = kind((host, port), type("BoundHandler", (Handler,), attributes))

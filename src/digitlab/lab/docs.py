@@ -44,7 +44,8 @@ class Sources:
 
     def tutorial_metrics(self) -> dict[str, Any]:
         """The workspace's run (the tutorial's config): train and evaluate metrics together."""
-        return self.json("metrics/train.json") | self.json("metrics/evaluate.json")
+        train = self.json("metrics/train.json") | self.json("metrics/timing.json")
+        return train | self.json("metrics/evaluate.json")
 
     def bench(self, section: str) -> dict[str, Any]:
         """One section of benchmarks/results.json."""

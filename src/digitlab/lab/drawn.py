@@ -19,7 +19,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from digitlab.app.predict import classify
-from digitlab.app.revisions import METRICS_FILE, MODEL_FILE, ServedModel, from_file, from_revision
+from digitlab.app.project import MODEL_FILE
+from digitlab.app.revisions import METRICS_FILE, ServedModel, from_file, from_revision
 from digitlab.core.errors import UserError
 from digitlab.core.io import save_figure
 from digitlab.mlp.figures.digits import digit_grid

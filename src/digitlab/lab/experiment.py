@@ -5,6 +5,10 @@
 Before anything runs: the preset must parse and name only known keys with valid values,
 every file a stage reads must be tracked, and an experiment of that name is kept unless
 --replace says otherwise. Each refusal is one line, and no experiment is made.
+
+The experiment runs in a temporary copy (`dvc exp run --temp`): the workspace keeps its
+params, model and metrics, so `digitlab predict` goes on using them until you choose
+another model with `dvc exp apply NAME` (`make use-best` for best).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ def command(name: str, repo: Path) -> list[str]:
         raise ConfigError(f"no preset presets/{name}.yaml; presets: {known}")
     preset = load(path)
     check_preset(preset, read_yaml(repo / "params.yaml"), f"presets/{name}.yaml")
-    return ["dvc", "exp", "run", "-n", name, *set_arguments(preset)]
+    return ["dvc", "exp", "run", "--temp", "-n", name, *set_arguments(preset)]
 
 
 def claim(name: str, repo: Path, *, replace: bool) -> None:
@@ -68,7 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     except StepError as err:
         print(f"exp-{args.name}: {err}", file=sys.stderr)
         return 1
-    return subprocess.run([sys.executable, "-m", *run], cwd=repo, env=venv_env()).returncode
+    code = subprocess.run([sys.executable, "-m", *run], cwd=repo, env=venv_env()).returncode
+    if code == 0:
+        print(
+            f"exp-{args.name}: made experiment {args.name!r}; the workspace is unchanged. "
+            f"Compare: make exp-show. Use its model: dvc exp apply {args.name}"
+        )
+    return code
 
 
 if __name__ == "__main__":

@@ -14,22 +14,22 @@ Curve = tuple[np.ndarray, np.ndarray]  # (seconds into training, accuracy) per e
 def curves_figure(
     title: str, x: str, ys: list[str], tables: Mapping[str, dict[str, list[str]]]
 ) -> Figure:
-    """Columns ys against x, one line per (revision, column); tables maps revision -> columns."""
-    figure = Figure(figsize=(6, 3.4), layout="constrained")
+    """Columns ys against x, one line per (revision, column); tables maps revision -> columns.
+    Per-epoch series (x = step) are drawn against the fraction of training done, so a
+    9-epoch run and a 200-epoch run span the same width; the legend sits below the axes."""
+    figure = Figure(figsize=(6.4, 3.8), layout="constrained")
     axes = figure.subplots()
     for (revision, table), style in zip(tables.items(), ("-", "--", ":"), strict=False):
         for y in ys:
             if x in table and y in table:
-                axes.plot(
-                    np.asarray(table[x], float),
-                    np.asarray(table[y], float),
-                    style,
-                    label=f"{y} @ {revision}",
-                )
+                xs = np.asarray(table[x], float)
+                if x == "step":  # epochs 0..n−1 -> 1/n..1: the fraction of training done
+                    xs = (xs + 1) / len(xs)
+                axes.plot(xs, np.asarray(table[y], float), style, label=f"{y} @ {revision}")
     axes.set_title(title, fontsize=10)
-    axes.set_xlabel(x)
+    axes.set_xlabel("fraction of training done (epochs scaled to 0–1)" if x == "step" else x)
     if axes.lines:
-        axes.legend(fontsize=7)
+        axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
     else:  # e.g. validation accuracy of a run that held nothing out
         axes.text(0.5, 0.5, "no data at either revision", ha="center", transform=axes.transAxes)
     return figure
@@ -37,7 +37,7 @@ def curves_figure(
 
 def confusion_figure(title: str, tables: Mapping[str, dict[str, list[str]]]) -> Figure:
     """One 10×10 confusion matrix per revision, from actual/predicted columns."""
-    figure = Figure(figsize=(3.4 * max(1, len(tables)), 3.4), layout="constrained")
+    figure = Figure(figsize=(5.2 * max(1, len(tables)), 5.2), layout="constrained")
     axes = figure.subplots(1, max(1, len(tables)), squeeze=False)[0]
     for ax, (revision, table) in zip(axes, tables.items(), strict=False):
         counts = np.zeros((10, 10), dtype=int)  # (actual, predicted)
@@ -48,10 +48,12 @@ def confusion_figure(title: str, tables: Mapping[str, dict[str, list[str]]]) -> 
         ax.imshow(shade, cmap="Blues")
         for (i, j), n in np.ndenumerate(counts):
             ink = "white" if shade[i, j] > shade.max() / 2 else "black"
-            ax.text(j, i, str(n), ha="center", va="center", fontsize=5, color=ink)
+            ax.text(j, i, str(n), ha="center", va="center", fontsize=7, color=ink)
         ax.set_title(f"{title} @ {revision}", fontsize=9)
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("actual")
+        ax.set_xticks(range(10))
+        ax.set_yticks(range(10))
+        ax.set_xlabel("predicted digit")
+        ax.set_ylabel("true digit")
     return figure
 
 
@@ -61,7 +63,7 @@ def robustness_figure(title: str, metrics: Mapping[str, Mapping[str, float]]) ->
     robust = {k for m in metrics.values() for k in m if k.startswith("robust_")}
     real = ["real_accuracy"] if any("real_accuracy" in m for m in metrics.values()) else []
     names = ["test_accuracy", *sorted(robust - {"robust_min"}), *real]
-    figure = Figure(figsize=(8, 3.4), layout="constrained")
+    figure = Figure(figsize=(8, 3.8), layout="constrained")
     axes = figure.subplots()
     width = 0.8 / max(1, len(metrics))
     for i, (revision, values) in enumerate(metrics.items()):
@@ -75,7 +77,7 @@ def robustness_figure(title: str, metrics: Mapping[str, Mapping[str, float]]) ->
     axes.set_ylim(max(0.0, min(50.0, worst - 5)), 100)
     axes.set_ylabel("test accuracy (%)")
     axes.set_title(title, fontsize=10)
-    axes.legend(fontsize=7)
+    axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncols=len(metrics))
     return figure
 
 

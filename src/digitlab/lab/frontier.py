@@ -3,10 +3,10 @@
     python -m digitlab.lab.frontier [--runs HEAD fast best] [--out docs/frontier.png]
 
 Each run is a git revision or a DVC experiment name. Its numbers are read from what
-that run committed: DVCLive's per-epoch series, metrics/train.json and
-metrics/evaluate.json. Left: accuracy against training seconds; right: MNIST test
-accuracy against real-scan accuracy, one point per run, so a model that gains on MNIST
-and loses on people's digits shows. Prints a Markdown table of every run's numbers.
+that run committed: DVCLive's per-epoch series and metrics/{train,timing,evaluate}.json.
+Left: accuracy against training seconds; right: MNIST test accuracy against real-scan
+accuracy, one point per run, so a model that gains on MNIST and loses on people's digits
+shows. Prints a Markdown table of every run's numbers.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ def draw_frontier(names: list[str], out: Path, repo: Path) -> None:
     for name in names:
         rev = resolve_revision(name, repo)
         metrics = committed_json(rev, "metrics/train.json", repo)
+        metrics |= committed_json(rev, "metrics/timing.json", repo)
         metrics |= committed_json(rev, "metrics/evaluate.json", repo)
         label = "tutorial config" if name == "HEAD" else name
         metric = "val_accuracy" if "val_accuracy" in metrics else "train_accuracy"

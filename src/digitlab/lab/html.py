@@ -31,20 +31,23 @@ def figure_png(figure: Figure) -> bytes:
 
 
 def _number(value: object) -> str:
+    if isinstance(value, bool):  # before float: a bool is an int to Python
+        return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.6g}"
     return "—" if value is None else str(value)
 
 
 def diff_rows(diff: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Table:
-    """Rows (file, key, old, new, change) from `dvc metrics|params diff --json` output."""
+    """Rows (file, key, old, new, change) from `dvc metrics|params diff --json` output; a
+    change between booleans or texts is shown as '—', not as a number."""
     rows = []
     for path, entries in sorted(diff.items()):
         for key, change in sorted(entries.items()):
-            delta = change.get("diff")
-            rows.append(
-                [path, key, _number(change.get("old")), _number(change.get("new")), _number(delta)]
-            )
+            old, new = change.get("old"), change.get("new")
+            numeric = not isinstance(old, bool) and not isinstance(new, bool)
+            delta = _number(change.get("diff")) if numeric else "—"
+            rows.append([path, key, _number(old), _number(new), delta])
     return rows
 
 
@@ -77,7 +80,9 @@ def build_html(title: str, sections: list[tuple[str, str]]) -> str:
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
         "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;"
         "font-size:13px;text-align:right}td:first-child,td:nth-child(2){text-align:left}"
-        "img{max-width:100%;margin:4px;border:1px solid #eee}"
+        "img{max-width:100%;margin:4px;border:1px solid #eee}figure{margin:.5em 0}"
+        "figcaption{font-size:13px;color:#555;max-width:900px}"
+        ".better{color:#17803d;font-weight:600}.worse{color:#b42318;font-weight:600}"
     )
     parts = [f"<h2>{html.escape(h)}</h2>\n{body}" for h, body in sections]
     return (
@@ -91,3 +96,28 @@ def build_html(title: str, sections: list[tuple[str, str]]) -> str:
 def img(png: bytes, alt: str) -> str:
     """An <img> element that carries its PNG inline."""
     return f'<img alt="{html.escape(alt)}" src="{png_data_uri(png)}">'
+
+
+def figure(png: bytes, caption: str) -> str:
+    """A <figure>: the PNG inline, with a caption under it that says what it shows."""
+    return f"<figure>{img(png, caption)}<figcaption>{html.escape(caption)}</figcaption></figure>"
+
+
+MARKS = {"better": "▲ better", "worse": "▼ worse", "same": "= same", "": ""}
+
+
+def summary_table(header: list[str], rows: Table) -> str:
+    """The report's first table: rows end in a verdict (better, worse, same or ''), shown
+    as a coloured mark."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row[:-1])
+        + f'<td class="{row[-1]}">{MARKS[row[-1]]}</td></tr>'
+        for row in rows
+    )  # fmt: skip
+    return f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def paragraph(text: str) -> str:
+    """A <p> of plain text, escaped."""
+    return f"<p>{html.escape(text)}</p>"

@@ -17,6 +17,7 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 from digitlab.app import revisions, serve
+from digitlab.app.project import MODEL_FILE
 from digitlab.core.errors import UserError
 from digitlab.core.io import write_bytes
 
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         workspace = revisions.from_file(
-            repo / revisions.MODEL_FILE, "workspace", repo / revisions.METRICS_FILE
+            repo / MODEL_FILE, "workspace", repo / revisions.METRICS_FILE
         )
         models = [workspace, *(revisions.from_revision(name, repo) for name in args.exp)]
     except UserError as err:

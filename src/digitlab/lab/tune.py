@@ -29,7 +29,8 @@ REAL = Path("data/real/digits.csv.gz")
 
 
 def train_candidate(clone: Path, preset: dict[str, Any], repo: Path) -> tuple[dict[str, Any], Path]:
-    """Train one candidate in the clone on repo's MNIST: its metrics/train.json and model path."""
+    """Train one candidate in the clone on repo's MNIST: its train metrics and time, and the
+    model's path."""
     shutil.copy(repo / "params.yaml", clone / "params.yaml")
     params = edit_params(clone / "params.yaml", preset)
     if not params["train"].get("validation"):
@@ -37,11 +38,15 @@ def train_candidate(clone: Path, preset: dict[str, Any], repo: Path) -> tuple[di
             "each candidate needs train.validation > 0; choosing on test is not allowed"
         )
     command = [sys.executable, "stages/train.py", "--data", str(repo / "data/mnist")]
-    command += ["--model", "m/mlp.pt", "--metrics", "m/train.json", "--live", "m/live"]
+    command += ["--model", "m/mlp.pt", "--metrics", "m/train.json", "--timing", "m/timing.json"]
+    command += ["--live", "m/live"]
     command += ["--curves", "m/c.png"]
     env = {**venv_env(), "PYTHONUNBUFFERED": "1"}
     subprocess.run(command, cwd=clone, check=True, env=env)
-    return dict(json.loads((clone / "m/train.json").read_text())), clone / "m/mlp.pt"
+    metrics = json.loads((clone / "m/train.json").read_text())
+    metrics |= json.loads((clone / "m/timing.json").read_text())
+    (clone / "m/timing.json").unlink()  # each candidate is timed afresh
+    return dict(metrics), clone / "m/mlp.pt"
 
 
 def tune(spec: dict[str, Any], repo: Path) -> str:

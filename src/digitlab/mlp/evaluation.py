@@ -47,6 +47,13 @@ class Evaluation:
         return wrong[order[:count]]
 
 
+def negative_log_likelihood(probabilities: torch.Tensor, labels: torch.Tensor) -> float:
+    """Mean −log p(true label) over probabilities (n, 10): one loss that compares models
+    trained with different losses (test_loss is each model's own, MSE or cross-entropy)."""
+    picked = probabilities.double().gather(1, labels.view(-1, 1)).squeeze(1)  # (n,)
+    return float(-picked.clamp(min=1e-12).log().mean())
+
+
 def per_class(predicted: torch.Tensor, labels: torch.Tensor, prefix: str) -> dict[str, float]:
     """{prefix_class_k: the accuracy on the images of digit k} for k = 0..9."""
     return {
@@ -62,10 +69,12 @@ def evaluate(
     and the accuracy on each degraded copy (robust_<name>) with the lowest (robust_min)."""
     with torch.no_grad():
         scores = model.eval()(images)  # (n, 10)
-        confidence, predicted = model.to_probabilities(scores).max(dim=1)  # (n,), (n,)
+        probabilities = model.to_probabilities(scores)  # (n, 10)
+        confidence, predicted = probabilities.max(dim=1)  # (n,), (n,)
         metrics = {
             "test_accuracy": accuracy(predicted, labels),
             "test_loss": loss_function(model.spec)(scores, labels).item(),
+            "test_nll": negative_log_likelihood(probabilities, labels),
             **per_class(predicted, labels, "accuracy"),
         }
         robust = {

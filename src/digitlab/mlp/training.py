@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -90,10 +90,18 @@ class History:
     seconds: float = 0.0
 
     def summary(self) -> dict[str, float]:
-        """The last epoch's numbers, the epoch count and the training time: metrics/train.json."""
+        """The last epoch's numbers and the epoch count: metrics/train.json. No time: the
+        outputs DVC hashes hold only what a rerun reproduces byte for byte."""
         last = dict(self.rows[-1])
         epochs = int(last.pop("epoch"))
-        return {**last, "epochs": epochs, "train_seconds": round(self.seconds, 2)}
+        return {**last, "epochs": epochs}
+
+    def timing(self, model_md5: str, previous: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """metrics/timing.json for a model of these bytes, or None to keep `previous`: a rerun
+        that reproduced the timed model leaves its recorded time, and git, as they were."""
+        if previous is not None and previous.get("model_md5") == model_md5:
+            return None
+        return {"train_seconds": round(self.seconds, 2), "model_md5": model_md5}
 
     def caption(self) -> str:
         """The final accuracy worth quoting: validation when held out, else training."""
