@@ -29,6 +29,14 @@ help:
 	@awk '/^##@ /{printf "\n%s\n", substr($$0, 5)} /^## [a-zA-Z%-]+:/{sub(/^## /, ""); \
 		split($$0, kv, ": "); printf "  %-14s %s\n", kv[1], substr($$0, length(kv[1]) + 3)}' $(MAKEFILE_LIST)
 
+# The venv, rebuilt when the pins or the package metadata change.
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
 ## setup: create .venv with the pinned dependencies and the package (editable)
 setup: $(STAMP)
 

@@ -401,3 +401,16 @@ def test_make_exp_keeps_an_experiment_of_its_name_unless_told_to_replace_it(
     assert replaced != made
     params = yaml.safe_load(clone.run("git", "show", f"{replaced}:params.yaml"))
     assert params["train"]["lr"] == 0.25
+
+
+@pytest.mark.slow
+def test_a_fresh_clones_repro_leaves_git_clean(repo: Repo, tmp_path: Path) -> None:
+    """dvc repro in a fresh clone retrains from nothing and reproduces every byte git
+    tracks: the lock, the metrics and the recorded training time; git status stays empty."""
+    fresh = Repo(tmp_path / "fresh")
+    repo.run("git", "clone", "-q", str(repo.path), str(fresh.path))
+    output = fresh.dvc("repro")
+    assert "Running stage 'train'" in output  # really trained: the clone has no cache
+    assert fresh.run("git", "status", "--porcelain") == ""
+    timing = json.loads((fresh.path / "metrics/timing.json").read_text())
+    assert set(timing) == {"train_seconds", "model_md5"}

@@ -333,3 +333,19 @@ def test_make_help_lists_every_target_in_its_group_within_120_columns() -> None:
     assert sorted(listed) == sorted(r.replace("exp-%", "exp-NAME") for r in rules)
     assert "$" not in shown
     assert max(len(line) for line in shown.splitlines()) <= 120
+
+
+def test_make_repro_on_a_fresh_clone_builds_the_venv_first(tmp_path: Path) -> None:
+    """With no venv yet, make repro's plan creates it, installs the pins and the package,
+    then runs dvc repro: the README's first command works on a fresh clone."""
+    venv = tmp_path / "venv"
+    result = subprocess.run(
+        ["make", "-n", "-f", str(ROOT / "Makefile"), "repro", f"VENV={venv}"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    steps = result.stdout.splitlines()
+    first = [i for i, step in enumerate(steps) if "-m venv" in step or "dvc repro" in step]
+    assert "-m venv" in steps[first[0]]
+    assert any("pip install --quiet -r requirements.txt" in step for step in steps)
+    assert "dvc repro" in steps[first[-1]]

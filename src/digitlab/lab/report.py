@@ -190,8 +190,12 @@ def report(rev: str, out: Path, summary: Path | None, repo: Path) -> None:
     plots = plot_sections(rev, repo, them)
     answer = headline_rows(metrics)
     better, worse = (sum(row[-1] == mark for row in answer) for mark in ("better", "worse"))
-    lead = html.paragraph(f"{better} of {len(answer)} figures are better in {us} than in "
-                          f"{them}, {worse} worse.")  # fmt: skip
+    compared = sum(row[-1] != "" for row in answer)
+    lead = html.paragraph(
+        f"{better} of {compared} figures are better in {us} than in {them}, {worse} worse."
+        if compared
+        else f"Nothing to compare: {them} has none of these figures."
+    )
     answer_table = html.summary_table(["", them, "workspace", "change", ""], answer)
     sections = [
         ("The answer", lead + answer_table if answer else "<p><em>No metrics found.</em></p>"),
