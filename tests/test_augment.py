@@ -222,3 +222,44 @@ def test_dilate_and_erode_equal_torch_pooling_on_ink() -> None:
     expected_erosion = (-torch.nn.functional.max_pool2d(padded, 2, stride=1)).clamp(min=0)
     assert torch.equal(dilate(planes), expected_dilation)
     assert torch.equal(erode(planes), expected_erosion)
+
+
+def test_stretch_and_slant_off_draw_exactly_what_they_drew_before() -> None:
+    """With aspect and shear at 0, warp draws the same four numbers per image as before
+    they existed (angle, zoom, two shifts), so older configs train the same bytes."""
+    images = _digits(5)
+    params = AugmentParams(shift_pixels=2, rotate_degrees=10, scale=0.1)
+    generator = torch.Generator().manual_seed(3)
+    warp(images, params, generator)
+    expected = torch.Generator().manual_seed(3)
+    torch.rand(4 * 5, generator=expected)  # what the old warp consumed
+    assert torch.equal(generator.get_state(), expected.get_state())
+
+
+def test_stretch_and_slant_stay_within_their_ranges() -> None:
+    """aspect stretches a square's ink box by at most (1 + aspect)² in aspect ratio; shear
+    leans a vertical bar by at most `shear` pixels per row; both are seeded."""
+    square = torch.zeros(64, 28, 28)
+    square[:, 9:19, 9:19] = 1.0
+    square = square.reshape(64, 784)
+    stretched = warp(square, AugmentParams(aspect=0.3), torch.Generator().manual_seed(0))
+    ratios = []
+    for image in stretched.view(64, 28, 28):
+        rows, cols = torch.nonzero(image > 0.5, as_tuple=True)
+        ratios.append(float(cols.max() - cols.min() + 1) / float(rows.max() - rows.min() + 1))
+    assert max(ratios) <= 1.3**2 + 0.25
+    assert min(ratios) >= 1 / 1.3**2 - 0.25
+    assert max(ratios) > 1.15  # it did stretch
+
+    bar = torch.zeros(32, 28, 28)
+    bar[:, 4:24, 13:15] = 1.0
+    leaned = warp(bar.reshape(32, 784), AugmentParams(shear=0.25), torch.Generator().manual_seed(1))
+    slopes = []
+    for plane in leaned.view(32, 28, 28):
+        rows = torch.arange(8, 20)
+        centres = [float((plane[r] * torch.arange(28.0)).sum() / plane[r].sum()) for r in rows]
+        slopes.append(abs(np.polyfit(rows.numpy().astype(float), centres, 1)[0]))
+    assert max(slopes) <= 0.25 + 0.02
+    assert max(slopes) > 0.1
+    again = warp(bar.reshape(32, 784), AugmentParams(shear=0.25), torch.Generator().manual_seed(1))
+    assert torch.equal(leaned, again)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -12,6 +13,8 @@ from digitlab.mlp.degrade import (
     rotate,
     shift,
     shrink_and_refit,
+    slant,
+    stretch_and_refit,
     thicken,
     thin,
 )
@@ -80,12 +83,12 @@ def test_jpeg_at_high_quality_is_close_and_at_low_quality_is_not() -> None:
 
 
 def test_degradations_are_named_seeded_and_shape_preserving() -> None:
-    """Seven named maps; the same seed gives the same degraded batch, every output (n, 784)."""
+    """Nine named maps; the same seed gives the same degraded batch, every output (n, 784)."""
     images = torch.rand(5, 784) * _square(6, 6, 16)
     first = degradations(RobustnessParams(seed=1), 5)
     again = degradations(RobustnessParams(seed=1), 5)
     assert list(first) == ["low_resolution", "thick_strokes", "thin_strokes", "shift",
-                           "rotate", "blur", "jpeg"]  # fmt: skip
+                           "rotate", "blur", "jpeg", "aspect", "slant"]  # fmt: skip
     for name, degrade in first.items():
         out = degrade(images)
         assert out.shape == (5, 784), name
@@ -118,3 +121,50 @@ def test_the_two_low_resolutions_differ_only_in_refitting_the_digit() -> None:
     assert max(abs(c - 4.5) for c in centre(kept)) < 1  # still near the corner
     assert max(abs(c - 14) for c in centre(refitted)) < 1.5  # centred like MNIST
     assert int((refitted > 0.5).sum()) > 10 * int((kept > 0.5).sum())  # grown to the box
+
+
+def _ink_box(image: torch.Tensor) -> tuple[int, int]:
+    """(height, width) of the ink's bounding box in a (784,) image, ink above 0.3."""
+    rows, cols = torch.nonzero(image.view(28, 28) > 0.3, as_tuple=True)
+    return int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)
+
+
+def test_a_stretched_square_is_refitted_wider_by_the_stretch() -> None:
+    """stretch_and_refit of a square by 1.5 along x fits the 20-pixel box: 20 wide, about
+    20 / 1.5 tall; along y the other way round. A blank image stays blank."""
+    square = _square(9, 9, 10)
+    wide = stretch_and_refit(square, torch.tensor([1.5]), torch.tensor([True]))[0]
+    tall = stretch_and_refit(square, torch.tensor([1.5]), torch.tensor([False]))[0]
+    height, width = _ink_box(wide)
+    assert width == 20
+    assert abs(height - 20 / 1.5) <= 1.5
+    assert _ink_box(tall)[::-1] == (height, width)
+    blank = stretch_and_refit(torch.zeros(1, 784), torch.tensor([1.5]), torch.tensor([True]))
+    assert float(blank.abs().max()) == 0.0
+
+
+def test_slant_leans_a_vertical_bar_by_the_shear() -> None:
+    """A vertical bar sheared by s has its ink centre move −s pixels per row (least squares
+    over the rows it covers), and 0 leaves it as it was."""
+    bar = torch.zeros(1, 28, 28)
+    bar[0, 4:24, 13:15] = 1.0
+    bar = bar.reshape(1, 784)
+    for shear in (0.3, -0.3):
+        plane = slant(bar, torch.tensor([shear]))[0].view(28, 28)
+        rows = torch.arange(6, 22)
+        centres = [float((plane[r] * torch.arange(28.0)).sum() / plane[r].sum()) for r in rows]
+        slope = np.polyfit(rows.numpy().astype(float), centres, 1)[0]
+        assert slope == pytest.approx(-shear, abs=0.02)
+    torch.testing.assert_close(slant(bar, torch.tensor([0.0])), bar, atol=1e-6, rtol=0)
+
+
+def test_the_new_degradations_draw_after_the_old_ones() -> None:
+    """Changing aspect or slant settings moves none of the older degraded copies: their
+    draws come first from the same seed."""
+    images = torch.rand(16, 784, generator=torch.Generator().manual_seed(5))
+    first = degradations(RobustnessParams(seed=2), 16)
+    other = degradations(RobustnessParams(seed=2, aspect_min=1.1, aspect_max=2.0, slant=0.9), 16)
+    for name in ("shift", "rotate"):
+        assert torch.equal(first[name](images), other[name](images)), name
+    assert list(first)[-2:] == ["aspect", "slant"]
+    assert not torch.equal(first["slant"](images), other["slant"](images))

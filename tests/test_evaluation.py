@@ -60,7 +60,7 @@ def test_robustness_is_accuracy_on_each_degraded_copy_and_min_is_the_worst(batch
         expected = int((model.predicted(degrade(images)) == labels).sum()) / len(labels)
         assert metrics[f"robust_{name}"] == pytest.approx(expected), name
     robust = [v for k, v in metrics.items() if k.startswith("robust_") and k != "robust_min"]
-    assert len(robust) == 7
+    assert len(robust) == 9
     assert metrics["robust_min"] == min(robust)
 
 

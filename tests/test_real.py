@@ -104,6 +104,11 @@ def test_real_accuracy_is_what_the_user_file_path_reads(digits: RealDigits, tmp_
     )
     assert images.shape == (15, 784)
     torch.testing.assert_close(images, as_mnist(test)[0])
+    # The worst digit, counted independently from the labels the user path read.
+    read, truth = np.array(labels_read), np.asarray(test.labels)
+    per_digit = [float(np.mean(read[truth == d] == d)) for d in range(10) if (truth == d).any()]
+    assert evaluation.metrics["real_min_class"] == pytest.approx(min(per_digit))
+    assert 0 <= evaluation.metrics["real_val_min_class"] <= evaluation.metrics["real_val_accuracy"]
 
 
 def test_training_never_reads_the_real_digits() -> None:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from digitlab.app.predict import predict_files
-from digitlab.app.project import MODEL_FILE, default_model, find_project
+from digitlab.app.project import INSTALLED, MODEL_FILE, default_model, find_project
 from digitlab.app.weights import load_weights
 from digitlab.core.errors import UserError
 
@@ -73,11 +73,15 @@ def serve(args: argparse.Namespace) -> int:
     # ignored, as non-interactive shells do for `command &`.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    repo = find_project(Path.cwd()) or Path.cwd()
+    # Models asked for by name: the installed project's workspace joins them only when run
+    # from inside that project, not from anywhere on the machine.
+    asked = bool(args.model or args.exp)
+    installed = None if asked else INSTALLED
+    repo = find_project(Path.cwd(), installed) or Path.cwd()
     models, workspace = [], repo / MODEL_FILE
     # The workspace's model comes first, unless it is missing and others were asked for.
-    if workspace.exists() or not (args.model or args.exp):
-        workspace = default_model(Path.cwd())  # a missing one: the line says where it looked
+    if workspace.exists() or not asked:
+        workspace = default_model(Path.cwd(), installed)  # a missing one: says where it looked
         metrics = repo / revisions.METRICS_FILE
         models.append(revisions.from_file(workspace, "workspace", metrics))
     models += [revisions.from_file(path) for path in args.model if path.resolve() != workspace]

@@ -28,7 +28,7 @@ BLOCK = re.compile(r"(<!-- rendered: (\w+) -->\n)(.*?)(<!-- /rendered -->)", re.
 METHODS = ("online", "normal_equation", "sgd", "minibatch", "gd_bias", "sigmoid", "tiny_net")
 ROBUST = {"low_resolution": "low resolution", "thick_strokes": "thicker", "thin_strokes":
           "thinner", "shift": "off-centre", "rotate": "rotated", "blur": "blurred",
-          "jpeg": "JPEG"}  # fmt: skip
+          "jpeg": "JPEG", "aspect": "stretched", "slant": "slanted"}  # fmt: skip
 
 
 class Sources:
@@ -165,7 +165,7 @@ def robustness(src: Sources) -> str:
              "|---" * (3 + len(ROBUST)) + "|"]  # fmt: skip
     for label, m in rows:
         cells = [f"{100 * m['test_accuracy']:.2f}"]
-        cells += [f"{100 * m[f'robust_{key}']:.2f}" for key in ROBUST]
+        cells += [f"{100 * m[f'robust_{k}']:.2f}" if f"robust_{k}" in m else "—" for k in ROBUST]
         cells.append(f"{100 * m['real_accuracy']:.2f}")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -31,6 +31,8 @@ class AugmentParams:
     shift_pixels: float = 0.0  # up to this many pixels in x and y
     rotate_degrees: float = 0.0  # up to ± this angle
     scale: float = 0.0  # zoom by a factor in [1 − scale, 1 + scale]
+    aspect: float = 0.0  # x and y each stretched by a factor in [1/(1 + aspect), 1 + aspect]
+    shear: float = 0.0  # slanted: x moves by a factor in [−shear, shear] of y
     elastic_alpha: float = 0.0  # elastic displacement scale in pixels (Simard: 34); 0: off
     elastic_sigma: float = 4.0  # smoothness of the displacement field, in pixels
     dilate_probability: float = 0.0  # chance of a stroke one pixel wider (3×3 dilation)
@@ -48,6 +50,8 @@ class AugmentParams:
         )
         require(0 <= self.rotate_degrees <= 90, "rotate_degrees", self.rotate_degrees, "in [0, 90]")
         require(0 <= self.scale < 1, "scale", self.scale, "a number in [0, 1)")
+        require(0 <= self.aspect <= 1, "aspect", self.aspect, "a number in [0, 1]")
+        require(0 <= self.shear <= 1, "shear", self.shear, "a number in [0, 1]")
         require(0 <= self.elastic_alpha <= 100, "elastic_alpha", self.elastic_alpha, "in [0, 100]")
         require(0.5 <= self.elastic_sigma <= 8, "elastic_sigma", self.elastic_sigma, "in [0.5, 8]")
         for key in ("dilate_probability", "erode_probability", "lowres_probability"):
@@ -64,7 +68,8 @@ class AugmentParams:
     @property
     def geometric(self) -> bool:
         """Whether the affine map or the elastic field is switched on."""
-        return bool(self.shift_pixels or self.rotate_degrees or self.scale or self.elastic_alpha)
+        affine = self.shift_pixels or self.rotate_degrees or self.scale or self.aspect or self.shear
+        return bool(affine or self.elastic_alpha)
 
     @property
     def active(self) -> bool:
@@ -118,11 +123,20 @@ def warp(images: torch.Tensor, params: AugmentParams, generator: torch.Generator
     zoom = 1 + uniform(params.scale)
     shift = torch.stack([uniform(params.shift_pixels), uniform(params.shift_pixels)], dim=1)
     cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
+    rows = [[cos, -sin], [sin, cos]]  # output -> input: rotation and zoom undone
+    # Stretch and slant come after every older draw, and only when on: the older configs
+    # train the same bytes. Composed as rows @ [[1/sx, lean/sy], [0, 1/sy]].
+    if params.aspect or params.shear:
+        log_bound = math.log1p(params.aspect)
+        sx = torch.exp(uniform(log_bound)) if params.aspect else torch.ones(n)
+        sy = torch.exp(uniform(log_bound)) if params.aspect else torch.ones(n)
+        lean = uniform(params.shear) if params.shear else torch.zeros(n)
+        rows = [[a / sx, (a * lean + b) / sy] for a, b in rows]
     # affine_grid maps output to input coordinates in [−1, 1]: one pixel is 2/28.
     theta = torch.stack(
         [
-            torch.stack([cos, -sin, shift[:, 0] * 2 / 28], 1),
-            torch.stack([sin, cos, shift[:, 1] * 2 / 28], 1),
+            torch.stack([*rows[0], shift[:, 0] * 2 / 28], 1),
+            torch.stack([*rows[1], shift[:, 1] * 2 / 28], 1),
         ],
         dim=1,
     ).to(images.device)  # (n, 2, 3)

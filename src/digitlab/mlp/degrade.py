@@ -32,6 +32,9 @@ class RobustnessParams:
     rotate_degrees: float = 15.0  # each image turned by + or − this, seeded
     blur_sigma: float = 1.0  # Gaussian blur, in pixels
     jpeg_quality: int = 20  # PIL's JPEG quality, 1 (worst) to 95
+    aspect_min: float = 1.3  # stretched by a factor in [aspect_min, aspect_max] along x or y,
+    aspect_max: float = 1.6  # seeded, then re-fitted as read_digit fits a stretched photo
+    slant: float = 0.3  # sheared by + or − this, seeded: x moves by slant · y
 
     def __post_init__(self) -> None:
         require(4 <= self.low_resolution <= 27, "low_resolution", self.low_resolution, "in [4, 27]")
@@ -39,6 +42,10 @@ class RobustnessParams:
         require(0 < self.rotate_degrees <= 90, "rotate_degrees", self.rotate_degrees, "in (0, 90]")
         require(0 < self.blur_sigma <= 3, "blur_sigma", self.blur_sigma, "in (0, 3]")
         require(1 <= self.jpeg_quality <= 95, "jpeg_quality", self.jpeg_quality, "in [1, 95]")
+        require(1 <= self.aspect_min <= 3, "aspect_min", self.aspect_min, "in [1, 3]")
+        low, high = self.aspect_min, self.aspect_max
+        require(low <= high <= 3, "aspect_max", high, f"a number in [{low}, 3]")
+        require(0 < self.slant <= 1, "slant", self.slant, "a number in (0, 1]")
 
 
 def shift(images: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
@@ -98,6 +105,30 @@ def shrink_and_refit(images: torch.Tensor, side: int) -> torch.Tensor:
     return torch.from_numpy(np.stack(out).astype(np.float32)).reshape(-1, 784)
 
 
+def stretch_and_refit(
+    images: torch.Tensor, factors: torch.Tensor, along_x: torch.Tensor
+) -> torch.Tensor:
+    """Image i stretched factors[i]× along x (along_x[i]) or y, then re-fitted and centred
+    through to_mnist, as `read_digit` reads a photo taken at an angle; (n, 784)."""
+    out = []
+    pixels = (images.reshape(-1, 28, 28).numpy() * 255).round().astype(np.uint8)
+    for image, factor, wide in zip(pixels, factors.tolist(), along_x.tolist(), strict=True):
+        size = (round(28 * factor), 28) if wide else (28, round(28 * factor))  # (w, h)
+        stretched = Image.fromarray(image).resize(size, Image.Resampling.BILINEAR)
+        blank = np.asarray(stretched).max() == 0
+        out.append(np.zeros((28, 28)) if blank else to_mnist(stretched))
+    return torch.from_numpy(np.stack(out).astype(np.float32)).reshape(-1, 784)
+
+
+def slant(images: torch.Tensor, shears: torch.Tensor) -> torch.Tensor:
+    """Image i sheared by shears[i] about the centre: the pixel at height y moves sideways by
+    shears[i] · y, as a slanted hand writes; bilinear, (n, 784)."""
+    one, zero = torch.ones_like(shears), torch.zeros_like(shears)
+    # affine_grid maps output to input: sampling x + s·y draws the ink leaning by −s.
+    theta = torch.stack([torch.stack([one, shears, zero], 1), torch.stack([zero, one, zero], 1)], 1)
+    return affine(planes(images), theta.float()).reshape(-1, 784)
+
+
 Degradation = Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -109,6 +140,11 @@ def degradations(params: RobustnessParams, n: int) -> dict[str, Degradation]:
     rows = (params.shift_pixels * torch.sin(angle)).round()
     cols = (params.shift_pixels * torch.cos(angle)).round()
     signs = torch.randint(0, 2, (n,), generator=generator) * 2 - 1  # ±1
+    # Drawn after the draws above, so adding these moved none of the earlier figures.
+    span = params.aspect_max - params.aspect_min
+    factors = params.aspect_min + torch.rand(n, generator=generator, dtype=torch.float64) * span
+    along_x = torch.rand(n, generator=generator) < 0.5
+    lean = (torch.randint(0, 2, (n,), generator=generator) * 2 - 1) * params.slant  # ±slant
     # Names carry no settings, so `dvc metrics diff` compares one key when a setting changes.
     return {
         "low_resolution": lambda x: shrink_and_refit(x, params.low_resolution),
@@ -118,4 +154,6 @@ def degradations(params: RobustnessParams, n: int) -> dict[str, Degradation]:
         "rotate": lambda x: rotate(x, signs * params.rotate_degrees),
         "blur": lambda x: blur(x, params.blur_sigma),
         "jpeg": lambda x: jpeg(x, params.jpeg_quality),
+        "aspect": lambda x: stretch_and_refit(x, factors, along_x),
+        "slant": lambda x: slant(x, lean),
     }
