@@ -24,6 +24,7 @@ SPECS = {
         label_smoothing=0.1, optimizer="adamw", lr=0.003, normalize=True, dropout=0.2,
         precision="bf16",
     ),
+    "deskewed": TrainParams(epochs=3, batch_size=100, hidden_sizes=(64,), deskew=True),
 }  # fmt: skip
 
 

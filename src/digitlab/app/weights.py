@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from digitlab.core.errors import DataError
+from digitlab.mlp.normalize import deskew
 
 CARD_FORMAT = "digitlab.mlp/2"
 HINT = "rerun `dvc repro train`"
@@ -46,10 +47,14 @@ class Weights:
     shift: float  # input scaling: (x − shift) · scale on pixels in [0, 1]
     scale: float
     logits: bool  # scores are logits (cross-entropy), else estimates of probabilities (MSE)
+    deskew: bool = False  # inputs deskewed by moments first, as the model was trained
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """(batch, 784) pixels in [0, 1] -> (batch, 10) scores, as the model was trained."""
-        x = (x.astype(np.float32) - self.shift) * self.scale
+        x = x.astype(np.float32)
+        if self.deskew:
+            x = deskew(x)
+        x = (x - self.shift) * self.scale
         act = ACTIVATIONS[self.activation]
         for weight, bias in self.layers[:-1]:
             x = act(x @ weight.T + bias)  # (batch, in) -> (batch, out)
@@ -82,7 +87,8 @@ def weights_from_bytes(tensors: bytes, card: bytes, where: str) -> Weights:
         layers = [(arrays[f"fc{i}.weight"], arrays[f"fc{i}.bias"]) for i in range(1, n + 1)]
         norm = info["normalize"]
         shift, scale = (norm["mean"], 1 / norm["std"]) if norm["enabled"] else (0.0, 1.0)
-        return Weights(layers, spec["activation"], shift, scale, spec["loss"] == "cross_entropy")
+        logits, tilt = spec["loss"] == "cross_entropy", bool(spec.get("deskew", False))
+        return Weights(layers, spec["activation"], shift, scale, logits, tilt)
     except (ValueError, KeyError, TypeError, SafetensorError) as err:
         message = " ".join(str(err).split())[:160]
         raise DataError(f"{where}: cannot load the weights ({message}); {HINT}") from None

@@ -24,6 +24,7 @@ from digitlab.core.config import from_dict
 from digitlab.core.errors import ConfigError, DataError
 from digitlab.core.io import write_bytes, write_json, write_with
 from digitlab.core.layers import seeded_linear
+from digitlab.mlp.normalize import deskew
 
 Activation = Literal["relu", "gelu", "tanh", "sigmoid"]
 Loss = Literal["mse", "cross_entropy"]
@@ -48,6 +49,7 @@ class ModelSpec:
     normalize: bool = False  # (x − MNIST_MEAN) / MNIST_STD on pixels in [0, 1]
     loss: Loss = "mse"  # mse against (smoothed) one-hot targets, or cross-entropy on logits
     label_smoothing: float = 0.0
+    deskew: bool = False  # inputs deskewed by moments first (mlp.normalize); absent: False
 
 
 def loss_function(spec: ModelSpec) -> LossFunction:
@@ -81,9 +83,12 @@ class MLP(nn.Module):
         self.dropout = spec.dropout
         self.shift, self.scale = (MNIST_MEAN, 1 / MNIST_STD) if spec.normalize else (0.0, 1.0)
         self.scores_are_logits = spec.loss == "cross_entropy"
+        self.deskew = spec.deskew
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(batch, 784) pixels in [0, 1] -> (batch, 10) scores."""
+        if self.deskew:  # the numpy step the app runs too: one definition, no drift
+            x = torch.from_numpy(deskew(x.detach().cpu().numpy())).to(x.device)
         if self.scale != 1.0:
             x = (x - self.shift) * self.scale
         for layer in self.layers[:-1]:
@@ -128,6 +133,8 @@ def save_model(model: MLP, path: Path, trained_with: Mapping[str, Any] | None = 
     write_with(path, lambda f: torch.save(state, f))
     write_bytes(path.with_suffix(".safetensors"), save({k: v.numpy() for k, v in state.items()}))
     spec = asdict(model.spec)
+    if not spec["deskew"]:
+        del spec["deskew"]  # a card without it means none: older cards read the same
     card = {
         "format": FORMAT,
         "spec": spec,
@@ -139,6 +146,16 @@ def save_model(model: MLP, path: Path, trained_with: Mapping[str, Any] | None = 
 
 def weights_card(spec: dict[str, Any], n_layers: int) -> dict[str, Any]:
     """What mlp.json says about mlp.safetensors: enough to run it without this package."""
+    card = _weights_card(spec, n_layers)
+    if spec.get("deskew"):  # only when on, so the cards of older recipes stay as they were
+        card["deskew"] = (
+            "before normalize: shear each image's rows by cov(x, y) / var(y) of its ink about "
+            "its centre row, as digitlab.mlp.normalize.deskew does"
+        )
+    return card
+
+
+def _weights_card(spec: dict[str, Any], n_layers: int) -> dict[str, Any]:
     return {
         "file": "mlp.safetensors",
         "tensors": [f"fc{i}.{part}" for i in range(1, n_layers + 1) for part in ("weight", "bias")],

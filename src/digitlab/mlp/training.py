@@ -39,6 +39,7 @@ class TrainParams:
     batch_size: int = 6000
     epochs: int = 200
     normalize: bool = False  # standardise pixels with MNIST's mean and std
+    deskew: bool = False  # deskew each input by its moments, in training and at every use
     dropout: float = 0.0
     augment: AugmentParams = field(default_factory=AugmentParams)  # training batches only
     precision: Literal["fp32", "bf16"] = "fp32"  # bf16: autocast matmuls where the CPU has it
@@ -79,6 +80,7 @@ class TrainParams:
             self.normalize,
             self.loss,
             self.label_smoothing,
+            self.deskew,
         )
 
 
