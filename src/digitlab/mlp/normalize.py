@@ -18,22 +18,24 @@ def deskew(images: np.ndarray) -> np.ndarray:
     images with no vertical spread are returned as they are."""
     n = len(images)
     planes = images.reshape(n, 28, 28).astype(np.float64)
-    ys, xs = np.mgrid[0:28, 0:28].astype(np.float64)  # (28, 28) each
-    total = planes.sum(axis=(1, 2))  # (n,)
+    coords = np.arange(28, dtype=np.float64)
+    # Moments from row sums and one matrix product: (n, 28) sums, not (n, 28, 28) products.
+    rows, cols = planes.sum(axis=2), planes.sum(axis=1)  # (n, 28) each
+    total = rows.sum(axis=1)  # (n,)
     safe = np.where(total > 0, total, 1.0)
-    cy = (planes * ys).sum(axis=(1, 2)) / safe
-    cx = (planes * xs).sum(axis=(1, 2)) / safe
-    dy, dx = ys - cy[:, None, None], xs - cx[:, None, None]  # (n, 28, 28)
-    var_y = (planes * dy**2).sum(axis=(1, 2)) / safe
-    cov_xy = (planes * dx * dy).sum(axis=(1, 2)) / safe
-    skew = np.where((total > 0) & (var_y > 1e-6), cov_xy / np.where(var_y > 1e-6, var_y, 1), 0.0)
-    source = xs + skew[:, None, None] * dy  # (n, 28, 28): where each output pixel reads
-    left = np.floor(source)
-    frac = source - left
-    padded = np.pad(planes, ((0, 0), (0, 0), (1, 2)))  # beyond the frame is paper
-    index = np.clip(left.astype(np.int64) + 1, 0, 29)  # +1: the pad column on the left
-    a = np.take_along_axis(padded, index, axis=2)
-    b = np.take_along_axis(padded, np.clip(index + 1, 0, 30), axis=2)
-    inside = (source > -1) & (source < 28)
-    out = np.where(inside, (1 - frac) * a + frac * b, 0.0)
+    cy, cx = rows @ coords / safe, cols @ coords / safe
+    var_y = rows @ coords**2 / safe - cy**2
+    cov_xy = (planes @ coords) @ coords / safe - cx * cy  # Σ x·y·ink / Σ ink − x̄·ȳ
+    flat = var_y <= 1e-6
+    skew = np.where((total > 0) & ~flat, cov_xy / np.where(flat, 1.0, var_y), 0.0)
+    # Each row moves by one offset: row y of image i reads from x + shift[i, y].
+    shift = skew[:, None] * (coords[None, :] - cy[:, None])  # (n, 28)
+    whole = np.floor(shift)
+    frac = (shift - whole)[:, :, None]  # (n, 28, 1)
+    padded = np.pad(planes, ((0, 0), (0, 0), (29, 30))).reshape(n * 28, 87)  # paper around
+    start = (np.clip(whole, -29, 29).astype(np.int64) + 29).reshape(n * 28, 1)
+    index = start + np.arange(28)[None, :]  # (n·28, 28) columns of the padded rows
+    line = np.arange(n * 28)[:, None]
+    left, right = padded[line, index], padded[line, index + 1]
+    out = (1 - frac) * left.reshape(n, 28, 28) + frac * right.reshape(n, 28, 28)
     return out.reshape(n, 784).astype(images.dtype)
