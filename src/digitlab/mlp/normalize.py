@@ -38,4 +38,4 @@ def deskew(images: np.ndarray) -> np.ndarray:
     line = np.arange(n * 28)[:, None]
     left, right = padded[line, index], padded[line, index + 1]
     out = (1 - frac) * left.reshape(n, 28, 28) + frac * right.reshape(n, 28, 28)
-    return out.reshape(n, 784).astype(images.dtype)
+    return np.asarray(out.reshape(n, 784), dtype=images.dtype)
