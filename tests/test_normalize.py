@@ -74,3 +74,18 @@ def test_the_card_names_deskew_only_when_on_and_both_runtimes_apply_it(tmp_path:
     assert "deskew" not in card["weights"]
     assert load_model(tmp_path / "p.pt").deskew is False
     assert load_weights(tmp_path / "p.pt").deskew is False
+
+
+def test_the_torch_copy_that_trains_equals_the_numpy_step_the_app_runs() -> None:
+    """imageops.deskew (torch, in the model's forward pass) and normalize.deskew (numpy, in
+    digitlab predict) agree to 1e-6 on random ink, slanted bars and blank images."""
+    from digitlab.mlp.imageops import deskew as deskew_torch
+
+    rng = np.random.default_rng(0)
+    images = rng.random((64, 784), dtype=np.float32) * (rng.random((64, 784)) < 0.3)
+    images = np.concatenate([images, _slanted_bar(0.4), _slanted_bar(-0.3), np.zeros((1, 784),
+                             np.float32)])  # fmt: skip
+    expected = deskew(images)
+    got = deskew_torch(torch.from_numpy(images)).numpy()
+    assert got.dtype == np.float32
+    assert np.abs(got - expected).max() < 1e-6

@@ -78,3 +78,28 @@ def area_bilinear_round_trip(planes: torch.Tensor, side: int) -> torch.Tensor:
     whose digit stays where it was (degrade's shrink_and_refit re-centres it instead)."""
     small = nn.functional.interpolate(planes, size=(side, side), mode="area")
     return nn.functional.interpolate(small, size=(28, 28), mode="bilinear", align_corners=False)
+
+
+def deskew(images: torch.Tensor) -> torch.Tensor:
+    """Images (n, 784) -> (n, 784) deskewed by moments, in torch for the training loop: the
+    same steps as digitlab.mlp.normalize.deskew (numpy, what the app runs), held to it by
+    tests/test_normalize.py. Row y of image i reads x + s_i·(y − ȳ_i), s_i = cov(x, y)/var(y)."""
+    n = len(images)
+    planes = images.reshape(n, 28, 28).double()  # float64, as numpy computes it
+    coords = torch.arange(28, dtype=planes.dtype, device=planes.device)
+    rows, cols = planes.sum(dim=2), planes.sum(dim=1)  # (n, 28) each
+    total = rows.sum(dim=1)  # (n,)
+    safe = torch.where(total > 0, total, torch.ones_like(total))
+    cy, cx = rows @ coords / safe, cols @ coords / safe
+    var_y = rows @ coords**2 / safe - cy**2
+    cov_xy = (planes @ coords) @ coords / safe - cx * cy
+    flat = var_y <= 1e-6
+    divisor = torch.where(flat, torch.ones_like(var_y), var_y)
+    skew = torch.where((total > 0) & ~flat, cov_xy / divisor, torch.zeros_like(var_y))
+    shift = skew[:, None] * (coords[None, :] - cy[:, None])  # (n, 28): one offset a row
+    whole = torch.floor(shift)
+    frac = (shift - whole)[:, :, None]  # (n, 28, 1)
+    padded = nn.functional.pad(planes, (29, 30))  # (n, 28, 87): paper around
+    index = (whole.clamp(-29, 29).long() + 29)[:, :, None] + torch.arange(28, device=planes.device)
+    left, right = padded.gather(2, index), padded.gather(2, index + 1)
+    return ((1 - frac) * left + frac * right).reshape(n, 784).to(images.dtype)

@@ -24,7 +24,7 @@ from digitlab.core.config import from_dict
 from digitlab.core.errors import ConfigError, DataError
 from digitlab.core.io import write_bytes, write_json, write_with
 from digitlab.core.layers import seeded_linear
-from digitlab.mlp.normalize import deskew
+from digitlab.mlp.imageops import deskew
 
 Activation = Literal["relu", "gelu", "tanh", "sigmoid"]
 Loss = Literal["mse", "cross_entropy"]
@@ -87,8 +87,8 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(batch, 784) pixels in [0, 1] -> (batch, 10) scores."""
-        if self.deskew:  # the numpy step the app runs too: one definition, no drift
-            x = torch.from_numpy(deskew(x.detach().cpu().numpy())).to(x.device)
+        if self.deskew:  # torch's copy of the app's numpy step (tests hold them together)
+            x = deskew(x)
         if self.scale != 1.0:
             x = (x - self.shift) * self.scale
         for layer in self.layers[:-1]:

@@ -3,8 +3,9 @@
 MNIST's recipe (to_mnist) fits a digit's box and centres its mass, but keeps its slant;
 a slanted hand then reads as a different shape. Deskewing shears each image so that its
 ink's principal axis is upright (LeCun et al. list it as cutting an MLP's error about
-threefold). Written once, in numpy, and called by the torch model and the numpy app
-alike, so training, evaluate and `digitlab predict` apply the very same step.
+threefold). This numpy version is what the app runs; the torch model runs the same steps
+from mlp/imageops.py (a batch in about 1 ms, not 10), and tests/test_normalize.py holds
+the two to 1e-6, so training, evaluate and `digitlab predict` apply one step.
 """
 
 from __future__ import annotations
