@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     except StepError as err:
         print(f"exp-show: {err}", file=sys.stderr)
         return 1
-    rows = baselines(shown) + experiments(shown)
+    # Each commit's row, then the experiments made on it.
+    rows = [row for base in shown for row in baselines([base]) + experiments([base])]
     if len(rows) <= 1:
         print("exp-show: no experiments yet; `make exp-fast` makes one")
     print(render(rows, args.width), end="")
