@@ -89,3 +89,17 @@ def test_the_torch_copy_that_trains_equals_the_numpy_step_the_app_runs() -> None
     got = deskew_torch(torch.from_numpy(images)).numpy()
     assert got.dtype == np.float32
     assert np.abs(got - expected).max() < 1e-6
+
+
+def test_the_model_deskews_what_it_reads_and_training_deskews_its_set_once() -> None:
+    """In eval mode a deskewing model reads deskew(x); in training mode it reads x as given,
+    because train() deskews the training images once, before augmentation."""
+    from digitlab.mlp.imageops import deskew as deskew_torch
+
+    spec = ModelSpec(hidden_sizes=(16,))
+    plain = MLP(spec, torch.Generator().manual_seed(0)).eval()
+    tilted = MLP(ModelSpec(hidden_sizes=(16,), deskew=True), torch.Generator().manual_seed(0))
+    images = torch.from_numpy(np.concatenate([_slanted_bar(0.4), _slanted_bar(-0.3)]))
+    with torch.no_grad():
+        torch.testing.assert_close(tilted.eval()(images), plain(deskew_torch(images)))
+        torch.testing.assert_close(tilted.train()(images), plain(images))

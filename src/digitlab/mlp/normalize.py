@@ -4,8 +4,9 @@ MNIST's recipe (to_mnist) fits a digit's box and centres its mass, but keeps its
 a slanted hand then reads as a different shape. Deskewing shears each image so that its
 ink's principal axis is upright (LeCun et al. list it as cutting an MLP's error about
 threefold). This numpy version is what the app runs; the torch model runs the same steps
-from mlp/imageops.py (a batch in about 1 ms, not 10), and tests/test_normalize.py holds
-the two to 1e-6, so training, evaluate and `digitlab predict` apply one step.
+from mlp/imageops.py in eval mode, and training deskews its images once before
+augmentation; tests/test_normalize.py holds the two versions to 1e-6, so training,
+evaluate and `digitlab predict` apply one step.
 """
 
 from __future__ import annotations

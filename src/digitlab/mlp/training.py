@@ -18,6 +18,7 @@ from torch import nn
 from digitlab.core.config import require
 from digitlab.core.errors import ConfigError, DivergedError
 from digitlab.mlp.augment import AugmentParams, distort
+from digitlab.mlp.imageops import deskew
 from digitlab.mlp.model import MLP, Activation, Loss, ModelSpec, accuracy, loss_function
 
 
@@ -215,6 +216,8 @@ def train(
     (train_images, train_labels), (val_images, val_labels) = hold_out(
         images.to(device), labels.to(device), params.validation
     )
+    if params.deskew:  # once, before augmentation: the batches need no deskew of their own
+        train_images = deskew(train_images)  # (n, 784)
     generator = torch.Generator().manual_seed(params.seed)
     model = MLP(params.spec, generator).to(device)
     # Dropout draws from torch's global generator. A seed drawn from ours, set inside a
