@@ -19,7 +19,7 @@ from digitlab.app.predict import predict_files
 from digitlab.app.weights import load_weights
 from digitlab.core.errors import ConfigError, DataError, DownloadError
 from digitlab.mlp.download_real import MEMBER, DownloadRealParams, download_real
-from digitlab.mlp.evaluation import evaluate_real, half_accuracy
+from digitlab.mlp.evaluation import evaluate_real, half_scores
 from digitlab.mlp.model import MLP, ModelSpec, save_model
 from digitlab.mlp.real import RealDigits, as_mnist, load_real, scan_png
 from tests.conftest import ROOT
@@ -99,8 +99,8 @@ def test_real_accuracy_is_what_the_user_file_path_reads(digits: RealDigits, tmp_
     assert evaluation.predicted.tolist() == labels_read
     expected = float(np.mean(np.array(labels_read) == test.labels))
     assert evaluation.metrics["real_accuracy"] == pytest.approx(expected)
-    assert evaluation.metrics["real_val_accuracy"] == half_accuracy(
-        model, digits.half("validation")
+    assert (
+        evaluation.metrics["real_val_accuracy"] == half_scores(model, digits.half("validation"))[0]
     )
     assert images.shape == (15, 784)
     torch.testing.assert_close(images, as_mnist(test)[0])

@@ -61,15 +61,19 @@ def from_revision(name: str, repo: Path) -> ServedModel:
     return ServedModel(name, model, _metrics_at(rev, repo))
 
 
-def resolve_revision(name: str, repo: Path) -> str:
-    """The commit of experiment `name` (the newest of that name), or of any git revision."""
-    # Newest first: the same name can exist under several baseline commits.
+def experiment_refs(repo: Path) -> list[tuple[str, str]]:
+    """(sha, ref) of every ref under refs/exps, newest first: the same name can exist under
+    several baseline commits, and the newest is the one meant."""
     refs = _git(
         repo, "for-each-ref", "--sort=-committerdate", "--format=%(objectname) %(refname)",
         "refs/exps",
     )  # fmt: skip
-    for line in refs.splitlines():
-        sha, ref = line.split(" ", 1)
+    return [(sha, ref) for sha, ref in (line.split(" ", 1) for line in refs.splitlines())]
+
+
+def resolve_revision(name: str, repo: Path) -> str:
+    """The commit of experiment `name` (the newest of that name), or of any git revision."""
+    for sha, ref in experiment_refs(repo):
         if ref.rsplit("/", 1)[-1] == name:
             return sha
     found = _git(repo, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}").strip()

@@ -17,8 +17,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from digitlab.lab.grid import experiments
-from digitlab.lab.presets import flatten
+from digitlab.lab.grid import experiments, flat_entries
 from digitlab.lab.steps import StepError, dvc_step
 
 COLUMNS = (  # (metric, header), each shown as a percentage but train_seconds
@@ -35,11 +34,7 @@ def baselines(shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each baseline commit of `dvc exp show --json` as a row: its name and metrics."""
     rows = []
     for baseline in shown:
-        data = baseline.get("data") or {}
-        metrics: dict[str, Any] = {}
-        for path, entry in (data.get("metrics") or {}).items():
-            if path.startswith("metrics/"):  # DVCLive's live copy repeats train.json
-                metrics |= flatten((entry or {}).get("data") or {})
+        metrics = flat_entries(baseline.get("data") or {}, "metrics")
         name = baseline.get("name") or baseline.get("rev", "")[:7]
         # Of all commits, only those experiments were made on: the rows they are compared to.
         if baseline.get("rev") != "workspace" and baseline.get("experiments"):

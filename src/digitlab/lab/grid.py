@@ -93,18 +93,18 @@ def experiments(shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
     with the params it changed against its baseline."""
     rows = []
     for baseline in shown:
-        base = _flat(baseline.get("data") or {}, "params")
+        base = flat_entries(baseline.get("data") or {}, "params")
         for group in baseline.get("experiments") or []:
             for rev in group.get("revs") or []:
                 data = rev.get("data") or {}
-                params = _flat(data, "params")
+                params = flat_entries(data, "params")
                 changed = {k: v for k, v in params.items() if base.get(k) != v}
                 rows.append({"name": rev.get("name") or rev["rev"][:7], "changed": changed,
-                             "metrics": _flat(data, "metrics")})  # fmt: skip
+                             "metrics": flat_entries(data, "metrics")})  # fmt: skip
     return rows
 
 
-def _flat(data: dict[str, Any], kind: str) -> dict[str, Any]:
+def flat_entries(data: dict[str, Any], kind: str) -> dict[str, Any]:
     """{key: value} over every file of `kind` (params or metrics) in one exp show entry."""
     out: dict[str, Any] = {}
     for path, entry in (data.get(kind) or {}).items():

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from digitlab.app.revisions import file_at
+from digitlab.app.revisions import experiment_refs, file_at
 from digitlab.core.io import write_text
 from digitlab.lab import figures, html
 from digitlab.lab.steps import StepError, dvc_step, run_step
@@ -89,10 +89,7 @@ def workspace_name(repo: Path) -> str:
 
 def _experiment_refs(repo: Path) -> list[tuple[str, str]]:
     """(sha, ref) of every named experiment, newest first; DVC's own exec refs left out."""
-    listed = run_step("refs", "git", "for-each-ref", "--sort=-committerdate",
-                      "--format=%(objectname) %(refname)", "refs/exps", cwd=repo)  # fmt: skip
-    pairs = [line.split(" ", 1) for line in listed.splitlines()]
-    return [(sha, ref) for sha, ref in pairs if not ref.startswith("refs/exps/exec/")]
+    return [(s, r) for s, r in experiment_refs(repo) if not r.startswith("refs/exps/exec/")]
 
 
 def _model_md5(lock: bytes | None) -> str | None:

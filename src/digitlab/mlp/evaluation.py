@@ -91,11 +91,6 @@ def evaluate(
     return Evaluation(labels, predicted, confidence, metrics)
 
 
-def half_accuracy(model: MLP, digits: RealDigits) -> float:
-    """The accuracy on real digits read through the user-file path: tuning's real_val_accuracy."""
-    return half_scores(model, digits)[0]
-
-
 def half_scores(model: MLP, digits: RealDigits) -> tuple[float, float]:
     """(accuracy, lowest per-digit accuracy) on real digits read through the user-file path:
     the worst digit shows a model that reads every 1 as a 7, which the mean hides."""
