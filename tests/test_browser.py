@@ -47,10 +47,12 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for name in ("fast", "best"):
             with contextlib.suppress(DataError):
                 models.append(revisions.from_revision(name, ROOT))
+    # Each tiny model gets its own seed: the server merges models with identical weights.
     tiny_spec = ModelSpec(hidden_sizes=(16,))
-    tiny = tmp_path_factory.mktemp("models") / "tiny.pt"
-    save_model(MLP(tiny_spec, torch.Generator().manual_seed(0)), tiny)
+    folder = tmp_path_factory.mktemp("models")
     while len(models) < 2:
+        tiny = folder / f"tiny{len(models)}.pt"
+        save_model(MLP(tiny_spec, torch.Generator().manual_seed(len(models))), tiny)
         models.append(revisions.from_file(tiny, f"untrained {len(models) + 1}"))
     server = serve.make_server(models, port=0, quiet=True)
     serve.serve_in_thread(server)
