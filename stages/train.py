@@ -18,6 +18,7 @@ from dvclive.live import Live
 from digitlab.core.config import load_params
 from digitlab.core.io import save_figure, write_json
 from digitlab.core.stage import path_parser, run
+from digitlab.mlp import mine
 from digitlab.mlp.data import load_split
 from digitlab.mlp.figures.train import history_figure
 from digitlab.mlp.model import save_model
@@ -25,12 +26,14 @@ from digitlab.mlp.training import TrainParams, train
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = path_parser(__doc__, "data", "model", "metrics", "timing", "live", "curves")
+    parser = path_parser(__doc__, "data", "mine", "model", "metrics", "timing", "live", "curves")
     args = parser.parse_args(argv)
     params = load_params("train", TrainParams)
     if params.threads:
         torch.set_num_threads(params.threads)
     images, labels = load_split(args.data, train=True)  # the test set is evaluate's alone
+    taught = mine.teaching_set(args.mine, params.mine)  # `make teach`; None unless opted in
+    yours = None if taught is None else (torch.from_numpy(taught[0]), torch.from_numpy(taught[1]))
 
     # dvcyaml=None, save_dvc_exp=False: dvc.yaml declares these outputs; DVC makes experiments.
     with Live(str(args.live), dvcyaml=None, save_dvc_exp=False) as live:
@@ -42,7 +45,12 @@ def main(argv: list[str] | None = None) -> None:
             live.next_step()
 
         model, history = train(
-            params, images, labels, log=lambda line: print(line, flush=True), on_epoch=log_epoch
+            params,
+            images,
+            labels,
+            log=lambda line: print(line, flush=True),
+            on_epoch=log_epoch,
+            mine=yours,
         )
 
     save_model(model, args.model, trained_with=asdict(params))

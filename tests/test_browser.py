@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import torch
 from playwright.sync_api import Browser, sync_playwright
 
 from digitlab.app import revisions, serve
+from digitlab.app.collect import Collection
 from digitlab.core.errors import DataError
 from digitlab.lab.pageshot import INSTALL, SEVEN, Stroke, draw_strokes
 from digitlab.mlp.model import MLP, ModelSpec, save_model
@@ -129,3 +131,53 @@ def test_the_page_needs_no_network(url: str) -> None:
     assert "https://" not in page
     assert "<script src" not in page
     assert "<link" not in page
+
+
+@pytest.fixture
+def collecting_url(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A server that saves labelled drawings to tmp_path/mine, with one tiny model."""
+    tiny = tmp_path / "tiny.pt"
+    save_model(MLP(ModelSpec(hidden_sizes=(16,)), torch.Generator().manual_seed(0)), tiny)
+    root = tmp_path / "mine"
+    server = serve.make_server(
+        [revisions.from_file(tiny, "tiny")], port=0, quiet=True, collection=Collection(root)
+    )
+    serve.serve_in_thread(server)
+    yield f"http://127.0.0.1:{server.server_port}/", root
+    server.shutdown()
+    server.server_close()
+
+
+def test_labelling_three_drawings_saves_them_and_undo_deletes_the_last(
+    browser: Browser, collecting_url: tuple[str, Path]
+) -> None:
+    """Draw 1, 7, 7 with the mouse and press their buttons: the counts move; undo removes
+    the last 7, and the two files left sit under 1/ and 7/."""
+    url, root = collecting_url
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(url)
+    page.wait_for_selector(".label-button")
+    assert page.locator(".label-button").count() == 10
+    second_seven = [[(x + 0.05, y) for x, y in SEVEN[0]]]
+    for strokes, label in ((ONE, 1), (SEVEN, 7), (second_seven, 7)):
+        draw_strokes(page, strokes)
+        page.click(f".label-button[data-label='{label}']")
+        page.wait_for_selector(f"#saved:has-text('Saved as {label}')", timeout=10_000)
+    count = page.locator(".label-button[data-label='7'] .count")
+    page.wait_for_function(
+        "document.querySelector(\".label-button[data-label='7'] .count\").textContent"
+        " === '2 saved'",
+        timeout=10_000,
+    )
+    assert page.locator(".label-button[data-label='1'] .count").text_content() == "1 saved"
+    page.click("#undo")
+    page.wait_for_function(
+        "document.querySelector(\".label-button[data-label='7'] .count\").textContent"
+        " === '1 saved'",
+        timeout=10_000,
+    )
+    assert count.text_content() == "1 saved"
+    page.screenshot(path=str(SCREENSHOT.with_name("page-collect.png")))
+    page.close()
+    stored = sorted(p.relative_to(root).parts[0] for p in root.rglob("*.png"))
+    assert stored == ["1", "7"]

@@ -10,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
+from digitlab.app.collect import MAX_FILES, MAX_MB, CollectError, Collection
 from digitlab.app.predict import predict_files
 from digitlab.app.project import INSTALLED, MODEL_FILE, default_model, find_project
 from digitlab.app.weights import load_weights
@@ -40,6 +41,22 @@ def parser() -> argparse.ArgumentParser:
         help="add the model of a DVC experiment or git revision; repeatable",
     )  # fmt: skip
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
+    serve.add_argument(
+        "--collect", type=Path, default=None, metavar="DIR",
+        help="add 'it's a N' buttons that save each drawing as DIR/<label>/<sha256>.png",
+    )  # fmt: skip
+    serve.add_argument(
+        "--collect-max-files", type=int, default=MAX_FILES, metavar="N",
+        help=f"refuse to save past N files (default: {MAX_FILES:,})",
+    )  # fmt: skip
+    serve.add_argument(
+        "--collect-max-mb", type=float, default=MAX_MB, metavar="MB",
+        help=f"refuse to save past MB megabytes (default: {MAX_MB})",
+    )  # fmt: skip
+    serve.add_argument(
+        "--collect-public", action="store_true",
+        help="allow --collect with a --host beyond this machine: anyone who reaches it can write",
+    )  # fmt: skip
     return top
 
 
@@ -73,6 +90,7 @@ def serve(args: argparse.Namespace) -> int:
     # ignored, as non-interactive shells do for `command &`.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    collection = collection_for(args)
     # Models asked for by name: the installed project's workspace joins them only when run
     # from inside that project, not from anywhere on the machine.
     asked = bool(args.model or args.exp)
@@ -86,10 +104,19 @@ def serve(args: argparse.Namespace) -> int:
         models.append(revisions.from_file(workspace, "workspace", metrics))
     models += [revisions.from_file(path) for path in args.model if path.resolve() != workspace]
     models += [revisions.from_revision(name, repo) for name in args.exp]
-    server = server_module.make_server(models, args.host, args.port, quiet=args.quiet)
+    server = server_module.make_server(
+        models, args.host, args.port, quiet=args.quiet, collection=collection
+    )
     if not is_loopback(args.host):
         print(public_warning(args.host, server.server_port), file=sys.stderr, flush=True)
     print(f"serving on http://{args.host}:{server.server_port}/", flush=True)
+    if collection is not None:
+        print(
+            f"collecting: each labelled drawing is saved as {collection.root}/<label>/"
+            f"<sha256>.png ({sum(collection.counts().values())} there now); "
+            f"version them with: dvc add {collection.root}",
+            flush=True,
+        )
     print(f"models: {', '.join(m.name for m in models)}; Ctrl-C stops", file=sys.stderr)
     try:
         server.serve_forever()
@@ -98,6 +125,25 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def collection_for(args: argparse.Namespace) -> Collection | None:
+    """The folder --collect names, checked writable; UserError if it may not be used."""
+    if args.collect is None:
+        return None
+    if not is_loopback(args.host) and not args.collect_public:
+        raise UserError(
+            f"--collect with --host {args.host} lets anyone who reaches it write files here; "
+            "add --collect-public if that is what you want"
+        )
+    if args.collect_max_files < 1 or args.collect_max_mb <= 0:
+        raise UserError("--collect-max-files and --collect-max-mb must be above 0")
+    collection = Collection(args.collect, args.collect_max_files, args.collect_max_mb)
+    try:
+        collection.check_writable()
+    except CollectError as err:
+        raise UserError(str(err)) from None
+    return collection
 
 
 def is_loopback(host: str) -> bool:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
+from digitlab.app.collect import CollectError, Collection
 from digitlab.app.predict import classify
 from digitlab.app.revisions import ServedModel
 from digitlab.app.weights import Weights
@@ -28,7 +29,15 @@ from digitlab.mlp.preprocess import read_digit
 
 MAX_BODY = 4 * 1024 * 1024  # a phone photo fits; anything larger is refused unread
 CLIENT_TIMEOUT = 10.0  # seconds a connection may sit idle before it is dropped
-ROUTES = {"/": "GET", "/index.html": "GET", "/api/models": "GET", "/api/predict": "POST"}
+ROUTES = {
+    "/": "GET",
+    "/index.html": "GET",
+    "/api/models": "GET",
+    "/api/predict": "POST",
+    "/api/collect": "GET, POST",
+    "/api/collect/": "DELETE",  # /api/collect/<sha256>
+}
+COLLECT_OFF = "collecting is off; start the server with --collect DIR (make serve: data/mine)"
 
 
 def predict_json(models: Sequence[ServedModel], data: bytes) -> dict[str, Any]:
@@ -84,54 +93,91 @@ def page() -> bytes:
 
 
 class Handler(BaseHTTPRequestHandler):
-    """GET / and /api/models, POST /api/predict; every error is JSON with a fitting status."""
+    """The page, /api/models, /api/predict and (with --collect) /api/collect; every error is
+    JSON with a fitting status."""
 
     server_version = "digitlab"
     timeout = CLIENT_TIMEOUT  # an idle client is dropped; its thread ends, others go on
     models: Sequence[ServedModel] = ()
+    collection: Collection | None = None
     quiet = False
 
     def do_GET(self) -> None:
-        """The page or the model list."""
+        """The page, the model list, or the collected counts."""
         path = self._route("GET")
         if path == "/api/models":
-            self._json(HTTPStatus.OK, {"models": [m.describe() for m in self.models]})
+            collecting = self.collection is not None
+            models = [m.describe() for m in self.models]
+            self._json(HTTPStatus.OK, {"models": models, "collecting": collecting})
+        elif path == "/api/collect":
+            self._collect(lambda collection: (HTTPStatus.OK, collection.describe()))
         elif path:
             self._send(HTTPStatus.OK, "text/html; charset=utf-8", page())
 
     def do_POST(self) -> None:
-        """Read the digit in the posted image bytes."""
-        if not self._route("POST"):
+        """Read the digit in the posted image bytes, or save them under ?label=N."""
+        path = self._route("POST")
+        if not path:
             return
-        length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit():
-            self._error(HTTPStatus.LENGTH_REQUIRED, "send the image with a Content-Length")
+        body = self._body()
+        if body is None:
             return
-        if int(length) > MAX_BODY:
-            self.close_connection = True  # the unread body must not be parsed as a request
-            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"over {MAX_BODY:,} bytes")
+        if path == "/api/collect":
+            label = parse_qs(urlsplit(self.path).query).get("label", [None])[0]
+            self._collect(lambda collection: collection.save(body, label))
             return
-        body = self.rfile.read(int(length))
         try:
             self._json(HTTPStatus.OK, predict_json(self.models, body))
         except ImageError as err:
             self._error(HTTPStatus.BAD_REQUEST, str(err))
 
+    def do_DELETE(self) -> None:
+        """Delete the collected digit /api/collect/<sha256>."""
+        path = self._route("DELETE")
+        if path:
+            sha = path.removeprefix("/api/collect/")
+            self._collect(lambda collection: (HTTPStatus.OK, collection.delete(sha)))
+
     def do_PUT(self) -> None:
         """No route takes PUT."""
         self._route("PUT")
 
-    do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_PUT  # noqa: N815
+    do_PATCH = do_HEAD = do_OPTIONS = do_PUT  # noqa: N815
+
+    def _collect(self, act: Callable[[Collection], tuple[HTTPStatus, dict[str, Any]]]) -> None:
+        """Answer with act(collection), 403 when collecting is off, or the refusal's status."""
+        if self.collection is None:
+            self._error(HTTPStatus.FORBIDDEN, COLLECT_OFF)
+            return
+        try:
+            self._json(*act(self.collection))
+        except CollectError as err:
+            self._error(err.status, str(err))
+
+    def _body(self) -> bytes | None:
+        """The request body; None after answering 411 or 413 when it has no length or is
+        over MAX_BODY (then left unread)."""
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            self._error(HTTPStatus.LENGTH_REQUIRED, "send the image with a Content-Length")
+            return None
+        if int(length) > MAX_BODY:
+            self.close_connection = True  # the unread body must not be parsed as a request
+            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"over {MAX_BODY:,} bytes")
+            return None
+        return self.rfile.read(int(length))
 
     def _route(self, method: str) -> str | None:
-        """The path when `method` is its route's; otherwise answer 404 or 405 and None."""
+        """The path when `method` is one of its route's; otherwise answer 404 or 405 and None."""
         path = urlsplit(self.path).path
-        allowed = ROUTES.get(path)
+        prefix = "/api/collect/"
+        allowed = ROUTES.get(prefix if path.startswith(prefix) else path)
         if allowed is None:
             self._error(HTTPStatus.NOT_FOUND, f"no such path: {path[:80]}")
             return None
-        if allowed != method:
-            self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes {allowed}", allow=allowed)
+        if method not in allowed.split(", "):
+            message = f"{path[:80]} takes {allowed}"
+            self._error(HTTPStatus.METHOD_NOT_ALLOWED, message, allow=allowed)
             return None
         return path
 
@@ -170,12 +216,19 @@ def make_server(
     *,
     quiet: bool = False,
     client_timeout: float = CLIENT_TIMEOUT,
+    collection: Collection | None = None,
 ) -> ThreadingHTTPServer:
-    """A server bound to host:port (0: a free port) that serves `models`; not yet started.
+    """A server bound to host:port (0: a free port) that serves `models`, and saves labelled
+    drawings to `collection` when given; not yet started.
 
     DataError, in one line, if the address cannot be bound (in use, not this machine's).
     """
-    attributes = {"models": tuple(distinct(models)), "quiet": quiet, "timeout": client_timeout}
+    attributes = {
+        "models": tuple(distinct(models)),
+        "collection": collection,
+        "quiet": quiet,
+        "timeout": client_timeout,
+    }
     kind = IPv6Server if ":" in host else ThreadingHTTPServer
     try:
         server = kind((host, port), type("BoundHandler", (Handler,), attributes))

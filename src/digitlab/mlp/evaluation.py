@@ -114,3 +114,21 @@ def evaluate_real(model: MLP, digits: RealDigits) -> tuple[Evaluation, torch.Ten
         **classes,
     }
     return Evaluation(labels, predicted, confidence, metrics), images
+
+
+def evaluate_mine(model: MLP, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+    """Your digits' test half, images (n, 784) as `digitlab predict` reads them: mine_accuracy,
+    mine_count and mine_accuracy_class_<k> for each digit you drew; {} when there are none
+    (absent, not 0: no digits is not a score)."""
+    if not len(labels):
+        return {}
+    predicted = model.probabilities(images).argmax(1)  # (n,)
+    drawn = [digit for digit in range(10) if (labels == digit).any()]
+    return {
+        "mine_accuracy": accuracy(predicted, labels),
+        "mine_count": len(labels),
+        **{
+            f"mine_accuracy_class_{d}": accuracy(predicted[labels == d], labels[labels == d])
+            for d in drawn
+        },
+    }

@@ -19,6 +19,7 @@ from digitlab.core.config import require
 from digitlab.core.errors import ConfigError, DivergedError
 from digitlab.mlp.augment import AugmentParams, distort
 from digitlab.mlp.imageops import deskew
+from digitlab.mlp.mine import TeachParams
 from digitlab.mlp.model import MLP, Activation, Loss, ModelSpec, accuracy, loss_function
 
 
@@ -43,6 +44,7 @@ class TrainParams:
     deskew: bool = False  # deskew each input by its moments, in training and at every use
     dropout: float = 0.0
     augment: AugmentParams = field(default_factory=AugmentParams)  # training batches only
+    mine: TeachParams = field(default_factory=TeachParams)  # your own digits (make teach)
     precision: Literal["fp32", "bf16"] = "fp32"  # bf16: autocast matmuls where the CPU has it
     # how it runs
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -206,9 +208,13 @@ def train(
     labels: torch.Tensor,
     log: Callable[[str], None] = print,
     on_epoch: EpochHook | None = None,
+    mine: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[MLP, History]:
     """Train an MLP on images (n, 784) and labels (n,), holding out the last params.validation.
 
+    `mine` (images (m, 784), labels (m,)): your digits' train half, which joins the
+    training images params.mine.weight times over, under the same distortions; the
+    validation images stay MNIST's alone.
     on_epoch gets each epoch's row as it is made (the stage logs it with DVCLive).
     DivergedError (with the epoch and a hint) if the loss stops being finite.
     """
@@ -216,6 +222,11 @@ def train(
     (train_images, train_labels), (val_images, val_labels) = hold_out(
         images.to(device), labels.to(device), params.validation
     )
+    if mine is not None and params.mine.weight:
+        copies = params.mine.weight
+        train_images = torch.cat([train_images, mine[0].to(device).repeat(copies, 1)])
+        train_labels = torch.cat([train_labels, mine[1].to(train_labels).repeat(copies)])
+        log(f"train: with {len(mine[0])} of your digits, each {copies} times an epoch")
     if params.deskew:  # once, before augmentation: the batches need no deskew of their own
         train_images = deskew(train_images)  # (n, 784)
     generator = torch.Generator().manual_seed(params.seed)
