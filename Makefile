@@ -15,11 +15,15 @@ PRESETS := $(sort $(basename $(notdir $(wildcard presets/*.yaml))))
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro serve report use-best exp-show tune verify-repro frontier drawn \
+.PHONY: help setup repro serve report use-best teach exp-show tune verify-repro frontier drawn \
 	push pull exp-worker exp-point exp-collect exp-gc grid-matrix ci-remote ci-pull ci-report \
 	test test-fast lint format docs bench mutate page-shot browser sshd clean
 CHROMIUM := chromium fonts-dejavu-core
 SERVE_ARGS ?=
+# Your own digits (make serve saves them, evaluate scores them) and the experiment that learns them.
+MINE := data/mine
+TEACH := mine
+WEIGHT ?= 8
 GRID ?= presets/tuning/fast-grid.yaml
 
 ##@ Use
@@ -44,11 +48,12 @@ setup: $(STAMP)
 repro: $(SETUP)
 	$(BIN)/dvc repro
 
-## serve: the page on http://127.0.0.1:8000/ with the workspace's model and the presets'; Ctrl-C stops
+## serve: the page on http://127.0.0.1:8000/: every model reads what you draw; label it to save it
 serve: $(SETUP)
 	@made="$$($(BIN)/dvc exp list --all-commits --name-only 2>/dev/null)"; exps=""; \
-	for name in $(PRESETS); do echo "$$made" | grep -qx "$$name" && exps="$$exps --exp $$name"; done; \
-	echo "$(BIN)/digitlab serve$$exps $(SERVE_ARGS)"; $(BIN)/digitlab serve $$exps $(SERVE_ARGS)
+	for name in $(PRESETS) $(TEACH); do echo "$$made" | grep -qx "$$name" && exps="$$exps --exp $$name"; done; \
+	echo "$(BIN)/digitlab serve$$exps --collect $(MINE) $(SERVE_ARGS)"; \
+	$(BIN)/digitlab serve $$exps --collect $(MINE) $(SERVE_ARGS)
 
 ## report: offline HTML comparing the workspace with REV (default HEAD): reports/report.html
 report: $(SETUP)
@@ -66,6 +71,11 @@ use-best: $(SETUP)
 exp-%: $(SETUP)
 	@# A bad preset or an existing experiment stops here with one line: nothing is run.
 	$(BIN)/python -m digitlab.lab.experiment $* $(if $(REPLACE),--replace)
+
+## teach: best's recipe plus your digits' train half (each WEIGHT=8 times) as experiment mine
+teach: $(SETUP)
+	$(BIN)/python -m digitlab.lab.experiment $(TEACH) --preset best --teach $(MINE) --weight $(WEIGHT) \
+		$(if $(REPLACE),--replace)
 
 ## exp-show: every experiment beside its commit, in one table of 120 columns
 exp-show: $(SETUP)

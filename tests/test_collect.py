@@ -345,3 +345,17 @@ def test_mine_accuracy_agrees_with_digitlab_predict_on_the_test_half(tmp_path: P
     assert metrics["mine_count"] == len(test_files) > 0
     assert metrics["mine_accuracy"] == pytest.approx(agreed)
     assert evaluate_mine(load_model(tmp_path / "m.pt"), torch.zeros(0, 784), torch.zeros(0)) == {}
+
+
+def test_train_makes_the_empty_folder_only_where_the_record_says_empty(tmp_path: Path) -> None:
+    """No data/mine and data/mine.dvc of an empty folder: made. A record of digits: left
+    missing, so DVC asks for `dvc pull` instead of recording an empty folder over them."""
+    root = tmp_path / "mine"
+    record = tmp_path / "mine.dvc"
+    record.write_text("outs:\n- md5: d751713988987e9331980363e24189ce.dir\n  nfiles: 0\n")
+    assert mine.teaching_set(root, mine.TeachParams()) is None
+    assert root.is_dir()
+    root.rmdir()
+    record.write_text("outs:\n- md5: 0123.dir\n  nfiles: 20\n  path: mine\n")
+    mine.teaching_set(root, mine.TeachParams())
+    assert not root.exists()

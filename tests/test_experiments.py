@@ -16,11 +16,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
+from digitlab.app.collect import Collection
 from digitlab.app.revisions import resolve_revision
+from digitlab.lab.drawn import pad_png
 from digitlab.lab.presets import edit_params
+from digitlab.mlp import mine
 from tests.conftest import ROOT
 from tests.fakes import write_fake_mnist, write_fake_real
 
@@ -30,6 +34,9 @@ TINY = {
     "sigmoid": {"epochs": 20},
     "predict": {"count": 4},
 }
+
+
+PARTS = ("dvc.yaml", "params.yaml", "stages", "src", "presets", "Makefile")
 
 
 class Repo:
@@ -76,7 +83,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     raw = write_fake_mnist(root / "fake") / "MNIST" / "raw"
     repo = Repo(root / "repo")
     repo.path.mkdir()
-    for part in ("dvc.yaml", "params.yaml", "stages", "src", "presets", "Makefile"):
+    (repo.path / "data").mkdir()
+    for part in (*PARTS, "data/mine.md", "data/mine.dvc", "data/.gitignore"):
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy)(source, repo.path / part)
     md5 = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in raw.iterdir()}
@@ -414,3 +422,57 @@ def test_a_fresh_clones_repro_leaves_git_clean(repo: Repo, tmp_path: Path) -> No
     assert fresh.run("git", "status", "--porcelain") == ""
     timing = json.loads((fresh.path / "metrics/timing.json").read_text())
     assert set(timing) == {"train_seconds", "model_md5"}
+
+
+def draw_digits(root: Path, count: int) -> list[Path]:
+    """`count` labelled stroke drawings saved as the page saves them, under root/<label>/."""
+    collection = Collection(root)
+    paths = []
+    for i in range(count):
+        points = np.random.default_rng(i).uniform(0.2, 0.8, (3, 2))
+        png = pad_png([[(float(x), float(y)) for x, y in points]], side=56, pen=5)
+        paths.append(Path(str(collection.save(png, str(i % 10))[1]["path"])))
+    return paths
+
+
+@pytest.mark.slow
+def test_your_labelled_digits_rerun_evaluate_alone_and_score_as_predict_reads_them(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """The README's flow in a fresh clone: 20 drawings, dvc add, dvc repro. Only evaluate
+    reruns; mine_accuracy is what `digitlab predict` reads on the test half, and dvc
+    metrics diff shows it. Then make teach's command learns the train half as `mine`."""
+    clone = Repo(tmp_path / "clone")
+    repo.run("git", "clone", "-q", str(repo.path), str(clone.path))
+    clone.run("git", "config", "user.email", "test@digitlab.invalid")
+    clone.run("git", "config", "user.name", "digitlab test")
+    clone.dvc("cache", "dir", str(repo.path / ".dvc" / "cache"))  # restores, trains nothing
+    clone.dvc("checkout")  # the outputs, and the empty data/mine, from the shared cache
+    clone.dvc("repro")
+    draw_digits(clone.path / "data/mine", 20)
+    clone.dvc("add", "data/mine")
+    assert ran_stages(clone.dvc("repro")) == ["evaluate"]
+    metrics = json.loads((clone.path / "metrics/evaluate.json").read_text())
+    test_half = [d.path for d in mine.half(mine.list_digits(clone.path / "data/mine"), "test")]
+    read = json.loads(clone.run(
+        str(Path(sys.executable).parent / "digitlab"), "predict", "--json",
+        "--model", "models/mlp.safetensors", *(str(p) for p in test_half),
+    ))  # fmt: skip
+    labels = [int(p.parent.name) for p in test_half]
+    agreed = sum(r["label"] == y for r, y in zip(read, labels, strict=True)) / len(labels)
+    assert metrics["mine_count"] == len(test_half) > 0
+    assert metrics["mine_accuracy"] == pytest.approx(agreed)
+    assert "mine_accuracy" in clone.dvc("metrics", "diff")
+    (clone.path / "presets/small.yaml").write_text("train:\n  epochs: 3\n")  # best, shrunk
+    clone.run("git", "add", "data/mine.dvc", "dvc.lock", "metrics", "presets/small.yaml")
+    clone.run("git", "commit", "-q", "-m", "my digits")
+    output = clone.run(
+        sys.executable, "-m", "digitlab.lab.experiment", "mine", "--preset", "small",
+        "--teach", "data/mine", "--weight", "2",
+    )  # fmt: skip
+    train_half = len(mine.half(mine.list_digits(clone.path / "data/mine"), "train"))
+    assert f"with {train_half} of your digits, each 2 times an epoch" in output
+    shown = json.loads(clone.dvc("exp", "show", "--json"))
+    taught = _find(shown, lambda d: d.get("name") == "mine")
+    assert taught, "make teach made no experiment named mine"
+    assert json.dumps(taught[0]).count('"mine_accuracy"') >= 1

@@ -1,6 +1,11 @@
 """`make exp-NAME`: run presets/NAME.yaml as DVC experiment NAME, failing loudly.
 
     python -m digitlab.lab.experiment fast [--replace] [--dry-run]
+    python -m digitlab.lab.experiment mine --preset best --teach data/mine --weight 8
+
+The second is `make teach`: a preset's recipe that also learns the train half of your
+digits, as an experiment that is not a preset (so `make serve` and `exp-gc` keep it
+apart, and the bench never runs it).
 
 Before anything runs: the preset must parse and name only known keys with valid values,
 every file a stage reads must be tracked, and an experiment of that name is kept unless
@@ -24,17 +29,34 @@ from digitlab.core.errors import ConfigError
 from digitlab.lab.grid import check_tracked, names
 from digitlab.lab.presets import check_preset, load, set_arguments
 from digitlab.lab.steps import StepError, dvc_step, venv_env
+from digitlab.mlp import mine
 
 
-def command(name: str, repo: Path) -> list[str]:
-    """`dvc exp run -n NAME -S ...` for presets/NAME.yaml; ConfigError if the preset is bad."""
-    path = repo / "presets" / f"{name}.yaml"
+def command(name: str, repo: Path, preset_name: str | None = None) -> list[str]:
+    """`dvc exp run -n NAME -S ...` for presets/PRESET.yaml (default: NAME); ConfigError if
+    the preset is bad."""
+    preset_name = preset_name or name
+    path = repo / "presets" / f"{preset_name}.yaml"
     if not path.is_file():
         known = " ".join(sorted(p.stem for p in (repo / "presets").glob("*.yaml")))
-        raise ConfigError(f"no preset presets/{name}.yaml; presets: {known}")
+        raise ConfigError(f"no preset presets/{preset_name}.yaml; presets: {known}")
     preset = load(path)
-    check_preset(preset, read_yaml(repo / "params.yaml"), f"presets/{name}.yaml")
+    check_preset(preset, read_yaml(repo / "params.yaml"), f"presets/{preset_name}.yaml")
     return ["dvc", "exp", "run", "--temp", "-n", name, *set_arguments(preset)]
+
+
+def teach_arguments(folder: str, weight: int, repo: Path) -> list[str]:
+    """The -S arguments that add your digits' train half; ConfigError unless the folder is
+    versioned with some digits in it (the experiment sees what `dvc add` recorded)."""
+    if weight < 1:
+        raise ConfigError(f"--weight must be 1 or more (got {weight})")
+    record = repo / f"{folder}.dvc"
+    if not record.is_file() or not mine.half(mine.list_digits(repo / folder), "train"):
+        raise ConfigError(
+            f"no digits to learn in {folder}'s train half; draw some (make serve), then "
+            f"dvc add {folder} && git add {folder}.dvc && git commit -m 'my digits'"
+        )
+    return ["-S", f"train.mine.digits={folder}", "-S", f"train.mine.weight={weight}"]
 
 
 def claim(name: str, repo: Path, *, replace: bool) -> None:
@@ -56,10 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("name", help="a preset: presets/NAME.yaml")
     parser.add_argument("--replace", action="store_true", help="remove an experiment NAME first")
     parser.add_argument("--dry-run", action="store_true", help="print the dvc command only")
+    parser.add_argument("--preset", help="the preset to run under NAME (default: NAME)")
+    parser.add_argument("--teach", metavar="DIR", help="also learn the train half of DIR")
+    parser.add_argument("--weight", type=int, default=8, help="copies of each of your digits")
     args = parser.parse_args(argv)
     repo = Path.cwd()
     try:
-        run = command(args.name, repo)
+        run = command(args.name, repo, args.preset)
+        if args.teach:
+            run += teach_arguments(args.teach, args.weight, repo)
     except ConfigError as err:
         print(f"exp-{args.name}: {err}", file=sys.stderr)
         return 2

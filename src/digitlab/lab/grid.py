@@ -155,11 +155,14 @@ def cache_bytes(repo: Path) -> tuple[int, int]:
     return sum(f.stat().st_size for f in files), len(files)
 
 
+TAUGHT = "mine"  # `make teach`'s experiment: your own model, never removed unless named
+
+
 def gc(doomed: list[str], repo: Path) -> None:
-    """Remove the named experiments (default: all but the presets), then collect the cache
-    objects only they held; print how much that freed."""
+    """Remove the named experiments (default: all but the presets and `make teach`'s), then
+    collect the cache objects only they held; print how much that freed."""
     listed = names(repo)
-    presets = {p.stem for p in (repo / "presets").glob("*.yaml")}
+    presets = {p.stem for p in (repo / "presets").glob("*.yaml")} | {TAUGHT}
     doomed = doomed or [name for name in listed if name not in presets]
     unknown = sorted(set(doomed) - set(listed))
     if unknown:

@@ -27,6 +27,7 @@ Section = tuple[str, str]  # (heading, inner HTML)
 HEADLINE = (
     ("test_accuracy", "MNIST test accuracy", True),
     ("real_accuracy", "real scans, test half", True),
+    ("mine_accuracy", "your digits, test half", True),
     ("val_accuracy", "MNIST validation accuracy", True),
     ("real_val_accuracy", "real scans, validation half", True),
     ("robust_min", "worst degraded-test accuracy", True),
@@ -55,6 +56,16 @@ def headline_rows(metrics: dict[str, dict[str, dict[str, Any]]]) -> list[list[st
             verdict = "same" if delta == 0 else "better" if better else "worse"
         rows.append([label, _shown(old, percent), _shown(new, percent), change, verdict])
     return rows
+
+
+def mine_rows(metrics: dict[str, dict[str, dict[str, Any]]]) -> list[list[str]]:
+    """[digit, at rev, workspace] for each digit of yours either side scored (data/mine)."""
+    values = {key: entry for entries in metrics.values() for key, entry in entries.items()}
+    return [
+        [str(d), _shown(entry.get("old"), True), _shown(entry.get("new"), True)]
+        for d in range(10)
+        if (entry := values.get(f"mine_accuracy_class_{d}")) is not None
+    ]
 
 
 def _shown(value: object, percent: bool) -> str:
@@ -194,8 +205,15 @@ def report(rev: str, out: Path, summary: Path | None, repo: Path) -> None:
         else f"Nothing to compare: {them} has none of these figures."
     )
     answer_table = html.summary_table(["", them, "workspace", "change", ""], answer)
+    yours = mine_rows(metrics)
+    mine_table = html.summary_table(["your digit", them, "workspace"], yours)
+    mine_note = html.paragraph(
+        "Accuracy on each digit of the test half of data/mine, the digits you labelled on "
+        "the page (make serve); the train half is only learnt by make teach."
+    )
     sections = [
         ("The answer", lead + answer_table if answer else "<p><em>No metrics found.</em></p>"),
+        *([("Your digits, one by one", mine_note + mine_table)] if yours else []),
         ("Params that changed", html.html_table(header, html.diff_rows(params),
                                                 "No param changed.")),
         *plots,

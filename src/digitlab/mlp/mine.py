@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import yaml
 
 from digitlab.core.config import require
 from digitlab.core.errors import ConfigError, DataError, ImageError
@@ -50,6 +51,15 @@ class TeachParams:
                 f"{self.digits!r}: DVC then reruns train when your digits change. "
                 "`make teach` sets both"
             )
+
+
+def recorded_files(root: Path) -> int | None:
+    """How many files root.dvc (`dvc add root`) records; None without one."""
+    record = root.with_name(f"{root.name}.dvc")
+    if not record.is_file():
+        return None
+    outs = yaml.safe_load(record.read_text(encoding="utf-8")).get("outs") or [{}]
+    return int(outs[0].get("nfiles", 0))
 
 
 def half_of(sha256: str) -> Half:
@@ -117,18 +127,21 @@ def load(digits: list[MyDigit]) -> tuple[np.ndarray, np.ndarray]:
 def load_half(root: Path, which: Half) -> tuple[np.ndarray, np.ndarray]:
     """One half of the digits under root: images (n, 784) float32 and labels (n,)."""
     images, labels = load(half(list_digits(root), which))
-    return images.reshape(len(images), -1), labels
+    return images.reshape(len(images), 28 * 28), labels
 
 
 def teaching_set(root: Path, params: TeachParams) -> tuple[np.ndarray, np.ndarray] | None:
     """What train learns of your digits: their train half (n, 784) and labels (n,) when
     params.weight > 0, else None. ConfigError or DataError, in one line, if it can't.
 
-    Also makes root, empty, when it is missing. Git keeps no empty folder, so a fresh
-    clone lacks it, and `dvc repro` checks the data source data/mine.dvc (the empty folder
-    until you draw) only after train has run: this is what lets that check pass.
+    Also makes root, empty, when it is missing and root.dvc records an empty folder. Git
+    keeps no empty folder, so a fresh clone lacks it, and `dvc repro` checks the data
+    source data/mine.dvc only after train has run: this lets that check pass. A record of
+    digits is left alone, so DVC says they are missing (`dvc pull`) rather than record
+    the empty folder over them.
     """
-    root.mkdir(parents=True, exist_ok=True)
+    if not root.exists() and recorded_files(root) == 0:
+        root.mkdir(parents=True)
     if not params.weight:
         return None
     params.check_dep(str(root))
