@@ -11,6 +11,7 @@ import argparse
 
 from benchmarks import (
     classical,
+    collect,
     grid,
     mutation,
     pipeline,
@@ -28,6 +29,7 @@ SECTIONS: dict[str, Bench] = {
     "train": training.bench,
     "pipeline": pipeline.bench,
     "serve": serve.bench,
+    "collect": collect.bench,
     "predict": predict.bench,
     "queue": queue.bench,
     "grid": grid.bench,

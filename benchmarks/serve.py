@@ -9,20 +9,23 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.harness import ROOT, Section
 from digitlab.lab.drawn import ONE, pad_png
 
 
-def _post(url: str, body: bytes) -> tuple[int, float]:
+def post(url: str, body: bytes) -> tuple[int, float]:
     """(status, seconds) of one POST to the server."""
     start = time.perf_counter()
     parts = urllib.parse.urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
     try:
-        connection.request("POST", parts.path, body=body)
+        query = f"?{parts.query}" if parts.query else ""
+        connection.request("POST", parts.path + query, body=body)
         status = connection.getresponse().status
     finally:
         connection.close()
@@ -46,24 +49,32 @@ def _rss_mb(pid: int) -> dict[str, float]:
     return {key: int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM")}
 
 
+@contextmanager
+def running(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`digitlab serve --port 0 --quiet ARGS` in a subprocess: (the process, its base URL),
+    stopped on exit."""
+    command = [str(Path(sys.executable).parent / "digitlab"), "serve", "--port", "0", "--quiet"]
+    server = subprocess.Popen([*command, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        yield server, server.stdout.readline().split()[-1]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def bench(tmp: Path) -> Section:
     """8 concurrent clients against `digitlab serve` with two models; then a malformed burst."""
     second = tmp / "second.pt"  # a second model: a copy, so the numbers need no experiment
     for suffix in (".safetensors", ".json"):
         shutil.copy(ROOT / f"models/mlp{suffix}", second.with_suffix(suffix))
-    command = [str(Path(sys.executable).parent / "digitlab"), "serve", "--port", "0", "--quiet"]
-    server = subprocess.Popen(
-        [*command, "--model", str(second)], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        base = server.stdout.readline().split()[-1]
+    with running("--model", str(second)) as (server, base):
         rest_mb = _rss_mb(server.pid)["VmRSS"]  # loaded, nothing served yet
         url, body, clients, per_client = base + "api/predict", pad_png([ONE]), 8, 50
-        _post(url, body)  # warm-up: first-call allocations
+        post(url, body)  # warm-up: first-call allocations
         start = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
-            results = list(pool.map(lambda _: _post(url, body), range(clients * per_client)))
+            results = list(pool.map(lambda _: post(url, body), range(clients * per_client)))
         wall = time.perf_counter() - start
         rss = _rss_mb(server.pid)
         junk = [
@@ -75,10 +86,7 @@ def bench(tmp: Path) -> Section:
         ]
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(lambda i: _junk(base, junk[i % len(junk)]), range(200)))
-        after, _ = _post(url, body)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        after, _ = post(url, body)
     latencies = sorted(seconds for _, seconds in results)
     errors = sum(code != 200 for code, _ in results)
     p50, p99 = (1000 * latencies[int(q * (len(latencies) - 1))] for q in (0.5, 0.99))

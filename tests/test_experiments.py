@@ -463,7 +463,8 @@ def test_your_labelled_digits_rerun_evaluate_alone_and_score_as_predict_reads_th
     assert metrics["mine_count"] == len(test_half) > 0
     assert metrics["mine_accuracy"] == pytest.approx(agreed)
     assert "mine_accuracy" in clone.dvc("metrics", "diff")
-    (clone.path / "presets/small.yaml").write_text("train:\n  epochs: 3\n")  # best, shrunk
+    small = "train:\n  epochs: 3\n  mine:\n    digits: data/mine.md\n    weight: 0\n"
+    (clone.path / "presets/small.yaml").write_text(small)  # a preset turns them off
     clone.run("git", "add", "data/mine.dvc", "dvc.lock", "metrics", "presets/small.yaml")
     clone.run("git", "commit", "-q", "-m", "my digits")
     output = clone.run(

@@ -20,6 +20,7 @@ from digitlab.core.config import from_dict
 from digitlab.fits.methods import METHODS
 from digitlab.lab.presets import edit_params, flatten, merge
 from digitlab.mlp.augment import AugmentParams
+from digitlab.mlp.mine import TeachParams
 from digitlab.mlp.training import TrainParams
 from tests.conftest import ROOT
 
@@ -164,10 +165,11 @@ def test_download_and_training_share_only_the_core() -> None:
 
 
 def test_evaluate_only_modules_are_not_train_deps() -> None:
-    """Editing the test-set scoring, its degradations or figures never retrains the model."""
+    """Editing the test-set scoring, its degradations or figures never retrains the model.
+    (The picture preprocessing is a train dep too: `make teach` reads your digits with it.)"""
     train = import_closure(ROOT / "stages/train.py")
     evaluate = import_closure(ROOT / "stages/evaluate.py")
-    evaluate_only = {"evaluation.py", "degrade.py", "preprocess.py", "figures/digits.py",
+    evaluate_only = {"evaluation.py", "degrade.py", "real.py", "figures/digits.py",
                      "figures/evaluate.py"}  # fmt: skip
     assert {f"src/digitlab/mlp/{name}" for name in evaluate_only} <= evaluate
     assert not {f"src/digitlab/mlp/{name}" for name in evaluate_only} & train
@@ -238,9 +240,11 @@ def test_there_are_presets_fast_and_best() -> None:
 def test_each_preset_sets_every_key_that_shapes_the_model(path: Path) -> None:
     """A preset trains the same model whatever params the workspace holds: it sets every
     train key (nested augment keys included) but device, threads and log_every."""
-    fields = {f"train.{f.name}" for f in dataclasses.fields(TrainParams)} - {"train.augment"}
+    nested = {"train.augment", "train.mine"}
+    fields = {f"train.{f.name}" for f in dataclasses.fields(TrainParams)} - nested
     augment = {f"train.augment.{f.name}" for f in dataclasses.fields(AugmentParams)}
-    expected = (fields | augment) - {"train.device", "train.threads", "train.log_every"}
+    yours = {f"train.mine.{f.name}" for f in dataclasses.fields(TeachParams)}
+    expected = (fields | augment | yours) - {"train.device", "train.threads", "train.log_every"}
     assert _preset_keys(path) == expected
 
 

@@ -214,6 +214,20 @@ def serve_load(src: Sources) -> str:
     )
 
 
+def collect_load(src: Sources) -> str:
+    """Collecting 1,000 drawings from 8 clients: the rate, and that none went astray."""
+    c = src.bench("collect")
+    if not c:
+        return "Not benchmarked yet: `make bench SECTION=collect`.\n"
+    whole = c["lost"] == 0 and c["extra"] == 0 and c["stored"] == c["digits"]
+    return (
+        f"{c['clients']} clients saving {c['digits']:,} distinct drawings at once: "
+        f"**{c['rate']:.0f} digits/s**, p99 {c['p99_ms']:.1f} ms; {c['stored']:,} files stored, "
+        f"{c['lost']} lost, {c['extra']} extra ({c['date']}): "
+        f"{'none lost or duplicated' if whole else '**files went astray**'}.\n"
+    )
+
+
 def queue(src: Sources) -> str:
     """The queued grid in three worker and thread setups."""
     q = src.bench("queue")
@@ -293,6 +307,7 @@ def mutation(src: Sources) -> str:
 RENDERERS: dict[str, Callable[[Sources], str]] = {
     "headline": headline, "classical": classical, "tutorial": tutorial, "presets": presets,
     "robustness": robustness, "speed": speed, "serve_load": serve_load, "queue": queue,
+    "collect_load": collect_load,
     "mutation": mutation, "grid": grid, "predict_speed": predict_speed,
     "installs": installs,
 }  # fmt: skip

@@ -85,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     repo = Path.cwd()
     try:
         run = command(args.name, repo, args.preset)
-        if args.teach:
+        if args.teach:  # the preset turns your digits off; these -S turn them on
+            off = {"train.mine.digits", "train.mine.weight"}
+            kept = [pair for pair in zip(run[6::2], run[7::2], strict=True)
+                    if pair[1].split("=", 1)[0] not in off]  # fmt: skip
+            run = run[:6] + [part for pair in kept for part in pair]
             run += teach_arguments(args.teach, args.weight, repo)
     except ConfigError as err:
         print(f"exp-{args.name}: {err}", file=sys.stderr)
