@@ -16,9 +16,11 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup repro serve report use-best teach exp-show tune verify-repro frontier drawn \
-	push pull exp-worker exp-point exp-collect exp-gc grid-matrix ci-remote ci-pull ci-report \
-	test test-fast lint format docs bench mutate page-shot browser sshd clean
+	push pull exp-worker exp-point exp-collect exp-gc grid-matrix grid-sbatch grid-k8s remote-local \
+	ci-remote ci-pull ci-report test test-fast lint format docs bench mutate page-shot browser sshd \
+	slurm clean
 CHROMIUM := chromium fonts-dejavu-core
+SLURM := slurmctld slurmd slurm-client munge
 SERVE_ARGS ?=
 # Your own digits (make serve saves them, evaluate scores them) and the experiment that learns them.
 MINE := data/mine
@@ -115,11 +117,12 @@ exp-worker: $(SETUP)
 
 ## exp-point: the worker for point INDEX (from 0) of GRID: one SLURM array task or Kubernetes index
 exp-point: $(SETUP)
-	$(BIN)/python -m digitlab.lab.grid point $(GRID) $(INDEX)
+	$(BIN)/python -m digitlab.lab.grid point $(GRID) $(INDEX) $(PARAMS)
 
-## exp-collect: pull every experiment from origin; one table and reports/grid.png
+## exp-collect: pull every experiment from origin; one table and reports/grid.png (GRID=…: name missing points)
 exp-collect: $(SETUP)
-	$(BIN)/python -m digitlab.lab.grid collect --out reports/grid.png $(if $(SUMMARY_OUT),--summary $(SUMMARY_OUT))
+	$(BIN)/python -m digitlab.lab.grid collect --out reports/grid.png $(if $(SUMMARY_OUT),--summary $(SUMMARY_OUT)) \
+		$(if $(filter command line environment,$(origin GRID)),--grid $(GRID))
 
 ## exp-gc: remove the experiments in NAMES (default: all but the presets), then dvc gc
 exp-gc: $(SETUP)
@@ -128,6 +131,18 @@ exp-gc: $(SETUP)
 ## grid-matrix: GRID (default presets/tuning/fast-grid.yaml) as the JSON matrix of grid.yml
 grid-matrix: $(SETUP)
 	@$(BIN)/python -m digitlab.lab.grid matrix $(GRID)
+
+## grid-sbatch: the sbatch line that runs GRID as a SLURM array (deploy/slurm/grid.sbatch)
+grid-sbatch: $(SETUP)
+	@$(BIN)/python -m digitlab.lab.deploy sbatch $(GRID) --venv $(abspath $(VENV))
+
+## grid-k8s: deploy/k8s/grid-job.yaml, GRID as a Kubernetes Indexed Job (IMAGE=… names the image)
+grid-k8s: $(SETUP)
+	$(BIN)/python -m digitlab.lab.deploy k8s $(GRID) --out deploy/k8s/grid-job.yaml $(if $(IMAGE),--image $(IMAGE))
+
+## remote-local: a folder DVC remote beside the repository, as the default; pushes the data to it
+remote-local: $(SETUP)
+	$(BIN)/python -m digitlab.lab.deploy remote-local
 
 ## ci-remote: make the URL in DVC_REMOTE_URL, when set, the default DVC remote (.dvc/config.local)
 ci-remote: $(SETUP)
@@ -151,8 +166,8 @@ ci-report: $(SETUP)
 
 ##@ Development
 
-## test: setup, then lint (ruff, mypy, zizmor, docs check) and every test, browser and SSH included
-test: lint browser sshd
+## test: setup, then lint (ruff, mypy, zizmor, docs check) and every test, browser, SSH and SLURM included
+test: lint browser sshd slurm
 	$(BIN)/pytest
 
 ## test-fast: the tests that need neither DVC runs nor a browser (under a minute)
@@ -213,6 +228,18 @@ sshd:
 	else \
 		echo "openssh-server is missing; the SSH-remote test will skip. Install it with:"; \
 		echo "  sudo apt-get install -y --no-install-recommends openssh-server"; \
+	fi
+
+## slurm: Debian's SLURM and munge for the single-node cluster test; installed here when run as root
+slurm:
+	@test -x /usr/sbin/slurmctld && test -x /usr/sbin/slurmd && test -x /usr/sbin/munged && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "installing $(SLURM) for the SLURM test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $(SLURM) >/dev/null; \
+	else \
+		echo "SLURM is missing; the SLURM test will skip. Install it with:"; \
+		echo "  sudo apt-get install -y --no-install-recommends $(SLURM)"; \
 	fi
 
 ## clean: remove caches (not .venv, data or DVC's cache)

@@ -36,7 +36,7 @@ TINY = {
 }
 
 
-PARTS = ("dvc.yaml", "params.yaml", "stages", "src", "presets", "Makefile")
+PARTS = ("dvc.yaml", "params.yaml", "stages", "src", "presets", "deploy", "Makefile")
 
 
 class Repo:

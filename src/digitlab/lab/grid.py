@@ -1,9 +1,9 @@
 """Fan an experiment grid out over machines: the worker, the collector and the CI matrix.
 
     python -m digitlab.lab.grid worker NAME [-S key=value ...]  # make exp-worker
-    python -m digitlab.lab.grid collect [--out reports/grid.png] # make exp-collect
+    python -m digitlab.lab.grid collect [--grid GRID]            # make exp-collect
     python -m digitlab.lab.grid matrix GRID                      # a grid as a CI matrix
-    python -m digitlab.lab.grid point GRID INDEX                 # the worker for point INDEX
+    python -m digitlab.lab.grid point GRID INDEX [-S ...]        # the worker for point INDEX
     python -m digitlab.lab.grid check                            # files stages read, untracked
     python -m digitlab.lab.grid gc [NAME ...]                    # make exp-gc
 
@@ -70,7 +70,10 @@ def worker(name: str, overrides: list[str], repo: Path) -> None:
     """Pull the data, run one experiment, push it to origin; StepError names a failed step."""
     check_tracked(repo)
     if not dvc_step("remote", "remote", "default", cwd=repo).strip():
-        raise StepError("step 'remote': no default DVC remote; `dvc remote add -d NAME URL`")
+        raise StepError(
+            "step 'remote': no default DVC remote; `make remote-local` makes one beside the "
+            "repository, or `dvc remote add -d NAME URL` (S3, SSH, GCS), or set DVC_REMOTE_URL"
+        )
     run_step(
         "origin", "git", "remote", "get-url", "origin", cwd=repo, hint="add the shared git remote"
     )
@@ -127,8 +130,9 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def collect(out: Path, summary: Path | None, repo: Path) -> None:
-    """Pull every experiment from origin, print the table and draw the frontier of them all."""
+def collect(out: Path, summary: Path | None, repo: Path, grid: Path | None = None) -> None:
+    """Pull every experiment from origin, print the table and draw the frontier of them all;
+    with a grid, StepError afterwards naming the grid points that made no experiment."""
     dvc_step("pull", "exp", "pull", "--all-commits", "--no-cache", "origin", cwd=repo,
         hint="is origin reachable?")  # fmt: skip
     shown = dvc_step("show", "exp", "show", "--all-commits", "--json", cwd=repo)
@@ -141,6 +145,14 @@ def collect(out: Path, summary: Path | None, repo: Path) -> None:
         summary.write_text(text, encoding="utf-8")
     frontier.draw_frontier(["HEAD", *(row["name"] for row in rows)], out, repo)
     print(f"exp-collect: {len(rows)} experiments; figure {out}")
+    if grid is not None:
+        made = {row["name"] for row in rows}
+        missing = [f"{i} ({name})" for i, (name, _) in enumerate(points(grid)) if name not in made]
+        if missing:
+            raise StepError(
+                f"step 'grid': {grid} is missing point {', '.join(missing)}: no experiment on "
+                "origin; its task's log says why, and `make grid-sbatch` reruns it with --array"
+            )
 
 
 def names(repo: Path) -> list[str]:
@@ -205,12 +217,16 @@ def matrix(grid: Path) -> str:
     return json.dumps({"include": include})
 
 
-def point(grid: Path, index: int, repo: Path) -> None:
-    """Run the worker for point `index` (from 0) of the grid: a SLURM or Kubernetes task."""
+def point(grid: Path, index: int, extra: list[str], repo: Path) -> None:
+    """Run the worker for point `index` (from 0) of the grid, with `extra` -S arguments
+    (the task's train.threads): a SLURM array task or a Kubernetes index."""
     listed = points(grid)
     if not 0 <= index < len(listed):
         raise StepError(f"step 'point': {grid} has points 0..{len(listed) - 1}, not {index}")
-    worker(*listed[index], repo)
+    name, overrides = listed[index]
+    code = Path(__file__).resolve().parents[3]  # a task must run its own clone's code
+    print(f"exp-point: point {index} of {grid} is {name}; code from {code}", flush=True)
+    worker(name, [*overrides, *extra], repo)
 
 
 def command_line() -> argparse.ArgumentParser:
@@ -223,11 +239,13 @@ def command_line() -> argparse.ArgumentParser:
     gather = commands.add_parser("collect", help="pull every experiment; table and figure")
     gather.add_argument("--out", type=Path, default=Path("reports/grid.png"))
     gather.add_argument("--summary", type=Path, default=None, help="also write the table here")
+    gather.add_argument("--grid", type=Path, default=None, help="name its points that are missing")
     grid = commands.add_parser("matrix", help="print the grid file as a CI matrix")
     grid.add_argument("grid", type=Path)
     one = commands.add_parser("point", help="run the worker for one point of a grid file")
     one.add_argument("grid", type=Path)
     one.add_argument("index", type=int, help="from 0, e.g. $SLURM_ARRAY_TASK_ID")
+    one.add_argument("extra", nargs=argparse.REMAINDER, help="more -S key=value")
     commands.add_parser("check", help="list files a stage reads that git and DVC lack")
     collect_garbage = commands.add_parser("gc", help="remove experiments, then dvc gc")
     collect_garbage.add_argument("names", nargs="*", help="default: every one but the presets")
@@ -242,11 +260,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "worker":
             worker(args.name, args.overrides, repo)
         elif args.command == "collect":
-            collect(args.out, args.summary, repo)
+            collect(args.out, args.summary, repo, args.grid)
         elif args.command == "matrix":
             print(matrix(args.grid))
         elif args.command == "point":
-            point(args.grid, args.index, repo)
+            point(args.grid, args.index, args.extra, repo)
         elif args.command == "gc":
             gc(args.names, repo)
         else:
