@@ -1,13 +1,19 @@
-"""Two machines, one grid: two `make exp-worker` at once, then `make exp-collect`."""
+"""Two machines, one grid: two `make exp-worker` at once, then `make exp-collect`; and the
+same two points as a 2-task SLURM array on a single-node cluster (deploy/slurm/grid.sbatch)."""
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import yaml
+
 from benchmarks.harness import ROOT, Section, timed_dvc
+from digitlab.lab.deploy import sbatch_line
+from digitlab.lab.slurm import ClusterError, local_cluster
 from digitlab.lab.steps import venv_env
 
 
@@ -43,6 +49,7 @@ def bench(tmp: Path) -> Section:
     ]  # fmt: skip
     codes = [process.wait() for process in running]
     both = time.perf_counter() - start
+    slurm = _slurm_array(seed, tmp, params, venv, remote)
     collector = machine("collector")
     start = time.perf_counter()
     collect_command = ["make", "--no-print-directory", "exp-collect", f"VENV={venv}", "SETUP="]
@@ -50,7 +57,7 @@ def bench(tmp: Path) -> Section:
                    stdout=subprocess.DEVNULL)  # fmt: skip
     collect = time.perf_counter() - start
     data = {"workers": 2, "worker_codes": codes, "parallel_seconds": both,
-            "collect_seconds": collect, "epochs": 3}  # fmt: skip
+            "collect_seconds": collect, "epochs": 3, **slurm}  # fmt: skip
     return Section([
         "## Two machines, one grid (issue 17)",
         "",
@@ -65,4 +72,34 @@ def bench(tmp: Path) -> Section:
         "",
         f"Worker exit codes: {codes}.",
         "",
+        "The same two points as a 2-task array of `deploy/slurm/grid.sbatch` on a "
+        "single-node SLURM cluster here (each task a fresh clone of origin):",
+        "",
+        f"| SLURM array, submit to last task done | {slurm.get('slurm_seconds', 0):.0f} s |"
+        if "slurm_seconds" in slurm else f"SLURM: {slurm['slurm_skipped']}",
+        "",
     ], data)  # fmt: skip
+
+
+def _slurm_array(seed: Path, tmp: Path, params: str, venv: Path, remote: Path) -> dict[str, object]:
+    """The two workers' points as a grid file on origin, run by the sbatch file as an array:
+    {"slurm_seconds", "slurm_tasks_ok"}, or {"slurm_skipped": why}."""
+    grid = "presets/tuning/bench-grid.yaml"
+    base = {"train": {k.split(".", 1)[1]: yaml.safe_load(v) for k, v in
+                      (a.split("=", 1) for a in params.split() if a != "-S")}}  # fmt: skip
+    points = {f"slurm{i}": {"train": {"seed": i}} for i in (1, 2)}
+    (seed / grid).write_text(yaml.safe_dump({"base": base, "candidates": points}))
+    subprocess.run(["git", "add", grid], cwd=seed, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "bench grid"], cwd=seed, check=True)
+    subprocess.run(["git", "push", "-q", "origin", "HEAD:main"], cwd=seed, check=True)
+    try:
+        with local_cluster() as cluster:
+            cluster.env["DVC_REMOTE_URL"] = str(remote)  # the clones of origin have no remote
+            start = time.perf_counter()
+            job = cluster.submit(shlex.split(sbatch_line(Path(grid), venv)), seed)
+            cluster.wait(job, timeout=600)
+            seconds = time.perf_counter() - start
+    except ClusterError as err:
+        return {"slurm_skipped": str(err)}
+    logs = [(seed / f"grid-{job}_{task}.log").read_text() for task in (0, 1)]
+    return {"slurm_seconds": seconds, "slurm_tasks_ok": sum("is on origin" in x for x in logs)}
