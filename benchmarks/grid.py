@@ -96,7 +96,7 @@ def _slurm_array(seed: Path, tmp: Path, params: str, venv: Path, remote: Path) -
         with local_cluster() as cluster:
             cluster.env["DVC_REMOTE_URL"] = str(remote)  # the clones of origin have no remote
             start = time.perf_counter()
-            job = cluster.submit(shlex.split(sbatch_line(Path(grid), venv)), seed)
+            job = cluster.submit(shlex.split(sbatch_line(Path(grid), venv, seed)), seed)
             cluster.wait(job, timeout=600)
             seconds = time.perf_counter() - start
     except ClusterError as err:

@@ -26,9 +26,10 @@ SBATCH = "deploy/slurm/grid.sbatch"
 IMAGE = "registry.example/digitlab:main"  # an image holding a clone of the repository and its venv
 
 
-def sbatch_line(grid: Path, venv: Path) -> str:
-    """The sbatch command that runs every point of `grid` as one array task each."""
-    count = len(points(grid))
+def sbatch_line(grid: Path, venv: Path, repo: Path = Path()) -> str:
+    """The sbatch command that runs every point of `grid` (relative to repo) as one array
+    task each, submitted from repo."""
+    count = len(points(repo / grid))
     exports = f"ALL,GRID={grid},VENV={venv}"
     return shlex.join(["sbatch", f"--array=0-{count - 1}", f"--export={exports}", SBATCH])
 

@@ -247,10 +247,18 @@ def grid(src: Sources) -> str:
     if not g:
         return "Not benchmarked yet: `make bench SECTION=grid`.\n"
     ok = "both succeeded" if g["worker_codes"] == [0, 0] else f"exit codes {g['worker_codes']}"
+    if "slurm_seconds" in g:
+        slurm = (
+            f" The same two points as a 2-task array of `deploy/slurm/grid.sbatch` on a "
+            f"single-node SLURM cluster: **{g['slurm_seconds']:.0f} s** from `sbatch` to the last "
+            f"task done, {g['slurm_tasks_ok']} of 2 pushed, each task also cloning origin."
+        )
+    else:
+        slurm = f" SLURM array: not measured ({g.get('slurm_skipped', 'no cluster')})."
     return (
         f"Two workers at once ({g['epochs']} epochs each, {ok}): **{g['parallel_seconds']:.0f} s** "
         f"wall for both; `make exp-collect` then took {g['collect_seconds']:.0f} s "
-        f"({g['date']}).\n"
+        f"({g['date']}).{slurm}\n"
     )
 
 

@@ -69,7 +69,11 @@ def check_tracked(repo: Path) -> None:
 def worker(name: str, overrides: list[str], repo: Path) -> None:
     """Pull the data, run one experiment, push it to origin; StepError names a failed step."""
     check_tracked(repo)
-    if not dvc_step("remote", "remote", "default", cwd=repo).strip():
+    try:  # `dvc remote default` fails outright when there is none
+        default = dvc_step("remote", "remote", "default", cwd=repo).strip()
+    except StepError:
+        default = ""
+    if not default:
         raise StepError(
             "step 'remote': no default DVC remote; `make remote-local` makes one beside the "
             "repository, or `dvc remote add -d NAME URL` (S3, SSH, GCS), or set DVC_REMOTE_URL"
