@@ -75,8 +75,9 @@ def bench(tmp: Path) -> Section:
         "The same two points as a 2-task array of `deploy/slurm/grid.sbatch` on a "
         "single-node SLURM cluster here (each task a fresh clone of origin):",
         "",
-        f"| SLURM array, submit to last task done | {slurm.get('slurm_seconds', 0):.0f} s |"
-        if "slurm_seconds" in slurm else f"SLURM: {slurm['slurm_skipped']}",
+        f"From `sbatch` to the last task done: **{slurm['slurm_seconds']:.0f} s**, "
+        f"{slurm['slurm_tasks_ok']} of 2 tasks pushed their experiment."
+        if "slurm_seconds" in slurm else f"SLURM: not measured ({slurm['slurm_skipped']}).",
         "",
     ], data)  # fmt: skip
 
