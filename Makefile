@@ -19,7 +19,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 	push pull exp-worker exp-point exp-collect exp-gc grid-matrix grid-sbatch grid-k8s remote-local \
 	ci-remote ci-pull ci-report test test-fast lint format docs bench mutate page-shot browser sshd \
 	slurm clean
-CHROMIUM := chromium fonts-dejavu-core
+CHROMIUM := chromium fonts-dejavu-core fonts-noto-cjk
 SLURM := slurmctld slurmd slurm-client munge
 SERVE_ARGS ?=
 # Your own digits (make serve saves them, evaluate scores them) and the experiment that learns them.
@@ -206,9 +206,9 @@ mutate: $(STAMP)
 page-shot: $(SETUP) browser
 	$(BIN)/python -m digitlab.lab.pageshot $(foreach name,$(PRESETS),--exp $(name))
 
-## browser: Debian's chromium for the real-browser test; installed here when run as root
+## browser: Debian's chromium and a CJK font for the real-browser test; installed here when run as root
 browser:
-	@command -v chromium >/dev/null && exit 0; \
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . && exit 0; \
 	if [ "$$(id -u)" = 0 ]; then \
 		echo "installing $(CHROMIUM) for the browser test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -181,3 +182,42 @@ def test_labelling_three_drawings_saves_them_and_undo_deletes_the_last(
     page.close()
     stored = sorted(p.relative_to(root).parts[0] for p in root.rglob("*.png"))
     assert stored == ["1", "7"]
+
+
+def test_the_page_speaks_chinese_to_a_chinese_browser_and_switches(
+    browser: Browser, url: str
+) -> None:
+    """With locale zh-CN the page is in Chinese, with a CJK font present to draw it; the switch
+    turns it to English and back, and a reading's words follow."""
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    if not fonts.strip():
+        pytest.fail(f"no CJK font: Chinese would draw as boxes; run: {INSTALL}", pytrace=False)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1100, "height": 760})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(".model")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert page.text_content("h1") == "写一个数字"
+    assert page.text_content("#clear") == "清除"
+    draw_strokes(page, ONE)
+    assert "把握" in str(page.locator(".model .conf").first.text_content())
+    assert "真实扫描" in str(page.locator(".model .acc").first.text_content())
+    page.screenshot(path=str(SCREENSHOT.with_name("page-zh.png")))
+    page.click("#language")
+    assert page.text_content("h1") == "Draw a digit"
+    assert "sure" in str(page.locator(".model .conf").first.text_content())
+    page.click("#language")
+    assert page.text_content("h1") == "写一个数字"
+    context.close()
+
+
+def test_an_english_browser_gets_english(browser: Browser, url: str) -> None:
+    """With locale en-US every label is English and the switch offers 中文."""
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(".model")
+    assert page.text_content("h1") == "Draw a digit"
+    assert page.text_content("#language") == "中文"
+    assert page.text_content("#clear") == "Clear"
+    context.close()

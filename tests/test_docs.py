@@ -109,3 +109,44 @@ def test_the_readme_pipeline_table_lists_every_output() -> None:
                     if not inside:
                         missing.append(f"{name}: {out}")
     assert missing == []
+
+
+ZH = ("README.zh-CN.md", "docs/zh/tutorial.md")
+SEED = ROOT.parent / "shared" / "seed"
+TITLE = "[Python] 从0到1实现一个简单的数字图像识别大模型"  # credited by name, so quoted
+
+
+def test_the_chinese_files_and_the_readme_link_each_other() -> None:
+    """README links both Chinese files near its top, and each links back."""
+    top = "".join((ROOT / "README.md").read_text().splitlines(keepends=True)[:5])
+    assert "README.zh-CN.md" in top
+    assert "docs/zh/tutorial.md" in top
+    assert "README.md" in (ROOT / "README.zh-CN.md").read_text().split("\n\n")[1]
+    assert "../../README.md" in (ROOT / "docs/zh/tutorial.md").read_text()
+
+
+def test_the_walkthrough_names_every_stage_and_its_numbers_are_rendered() -> None:
+    """Every stage of dvc.yaml (fit as fit@<method>) appears; the figures sit in blocks."""
+    text = (ROOT / "docs/zh/tutorial.md").read_text()
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    for name, stage in stages.items():
+        names = [f"{name}@{key}" for key in stage["foreach"]] if "foreach" in stage else [name]
+        for shown in names:
+            assert f"`{shown}`" in text, f"the walkthrough never names {shown}"
+    assert "<!-- rendered: zh_mnist -->" in text
+    assert "达标" in (ROOT / "README.zh-CN.md").read_text()  # verdicts in Chinese words
+
+
+def test_no_run_of_16_characters_is_shared_with_the_tutorial() -> None:
+    """Our Chinese is written anew: no 16-character run (whitespace ignored) of the
+    tutorial's text, its title apart, appears in either file."""
+    files = sorted(SEED.glob("*.txt")) if SEED.is_dir() else []
+    if not files:
+        pytest.skip(f"the tutorial's text is not at {SEED}")
+    squeeze = lambda text: re.sub(r"\s+", "", text)  # noqa: E731
+    tutorial, title, n = squeeze(files[0].read_text()), squeeze(TITLE), 16
+    runs = {tutorial[i : i + n] for i in range(len(tutorial) - n + 1)}
+    for name in ZH:
+        ours = squeeze((ROOT / name).read_text())
+        shared = {ours[i : i + n] for i in range(len(ours) - n + 1)} & runs
+        assert not {run for run in shared if run not in title}, name

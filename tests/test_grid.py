@@ -32,7 +32,7 @@ def test_a_point_out_of_range_names_the_range(tmp_path: Path) -> None:
     grid.write_text("base: {train: {lr: 0.1}}\ncandidates: {a: {}, b: {train: {lr: 0.2}}}\n")
     assert [name for name, _ in points(grid)] == ["a", "b"]
     with pytest.raises(StepError, match=r"has points 0\.\.1, not 2"):
-        point(grid, 2, tmp_path)
+        point(grid, 2, [], tmp_path)
 
 
 def test_a_grid_without_candidates_is_refused(tmp_path: Path) -> None:

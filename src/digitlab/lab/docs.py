@@ -12,53 +12,23 @@ Prose outside the blocks carries no figures of its own, so nothing can drift.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from digitlab.core.io import write_text
+from digitlab.lab import docs_zh
+from digitlab.lab.sources import Sources
 from digitlab.lab.stats import mean_sd, pct, verdict
 
 DOCS = ("README.md", "docs/results.md", "docs/experiments.md", "docs/page.md",
-        "docs/development.md")  # fmt: skip
+        "docs/development.md", "README.zh-CN.md", "docs/zh/tutorial.md")  # fmt: skip
 BLOCK = re.compile(r"(<!-- rendered: (\w+) -->\n)(.*?)(<!-- /rendered -->)", re.DOTALL)
 METHODS = ("online", "normal_equation", "sgd", "minibatch", "gd_bias", "sigmoid", "tiny_net")
 ROBUST = {"low_resolution": "low resolution", "thick_strokes": "thicker", "thin_strokes":
           "thinner", "shift": "off-centre", "rotate": "rotated", "blur": "blurred",
           "jpeg": "JPEG", "aspect": "stretched", "slant": "slanted"}  # fmt: skip
-
-
-class Sources:
-    """The committed numbers, read once each: metrics files and the benchmark JSON."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def json(self, path: str) -> dict[str, Any]:
-        """A committed JSON file, or {} when it is not there (a section never benchmarked)."""
-        file = self.root / path
-        return dict(json.loads(file.read_text(encoding="utf-8"))) if file.exists() else {}
-
-    def tutorial_metrics(self) -> dict[str, Any]:
-        """The workspace's run (the tutorial's config): train and evaluate metrics together."""
-        train = self.json("metrics/train.json") | self.json("metrics/timing.json")
-        return train | self.json("metrics/evaluate.json")
-
-    def bench(self, section: str) -> dict[str, Any]:
-        """One section of benchmarks/results.json."""
-        return dict(self.json("benchmarks/results.json").get(section, {}))
-
-    def preset(self, name: str) -> dict[str, Any]:
-        """A preset's benchmark: its runs by seed and the tutorial epoch timed beside them."""
-        return dict(self.bench("presets").get("by_preset", {}).get(name, {}))
-
-    def preset_runs(self, name: str) -> list[dict[str, Any]]:
-        """The benchmark's runs of a preset, seed 0 (the preset itself) first."""
-        runs = self.preset(name).get("runs", {})
-        return [runs[seed] for seed in sorted(runs)]
 
 
 def headline(src: Sources) -> str:
@@ -318,6 +288,7 @@ RENDERERS: dict[str, Callable[[Sources], str]] = {
     "collect_load": collect_load,
     "mutation": mutation, "grid": grid, "predict_speed": predict_speed,
     "installs": installs,
+    **docs_zh.RENDERERS,  # the Chinese files' blocks: the same numbers, Chinese words
 }  # fmt: skip
 
 

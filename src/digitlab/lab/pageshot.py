@@ -23,7 +23,7 @@ from digitlab.core.io import write_bytes
 
 Stroke = list[tuple[float, float]]  # points as fractions of the pad's width and height
 SEVEN: list[Stroke] = [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]
-INSTALL = "apt-get install -y --no-install-recommends chromium fonts-dejavu-core"
+INSTALL = "apt-get install -y --no-install-recommends chromium fonts-dejavu-core fonts-noto-cjk"
 
 
 def draw_strokes(page: Page, strokes: list[Stroke]) -> str:

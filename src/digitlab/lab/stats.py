@@ -25,3 +25,18 @@ def verdict(values: list[float], target: float, *, scale: float = 100, unit: str
     if mean + sd < target:
         return f"**missed** by {abs(mean - target) * scale:.2f} {unit}"
     return "within noise"
+
+
+# The same verdicts in Chinese, for the zh-CN docs.
+ZH_UNITS = {"pt": "个百分点", "epochs": "个教程 epoch"}
+
+
+def verdict_zh(values: list[float], target: float, *, scale: float = 100, unit: str = "pt") -> str:
+    """verdict() in Chinese: '达标', '**未达标**，差 N 个百分点' or '在误差范围内'."""
+    said = verdict(values, target, scale=scale, unit=unit)
+    if said == "met":
+        return "达标"
+    if said == "within noise":
+        return "在误差范围内"
+    gap = said.split(" by ")[1].split(" ")[0]
+    return f"**未达标**，差 {gap} {ZH_UNITS.get(unit, unit)}"
