@@ -71,7 +71,12 @@ def test_exp_show_fits_120_columns_with_every_figure_that_matters() -> None:
     header, _, baseline, fast = text.splitlines()[:4]
     assert header.split()[0] == "experiment"
     assert [h for _, h in COLUMNS] == ["MNIST val", "MNIST test", "real val", "real test",
-                                       "robust min", "seconds"]  # fmt: skip
+                                       "your hand", "robust min", "seconds"]  # fmt: skip
+    assert "your hand" not in header  # nobody has drawn anything yet
     assert fast.split() == ["fast", "98.98", "98.93", "92.77", "92.76", "89.59", "18.3"]
     assert baseline.split()[-6:] == ["—", "96.90", "—", "—", "—", "—"]
     assert "augment.key_number_29=[800, 800]" in text.replace("\n    ", " ")
+    rows[1]["metrics"] = metrics | {"mine_accuracy": 0.85}  # make teach's experiment
+    header, _, _, fast = render(rows, 120).splitlines()[:4]
+    assert "your hand" in header
+    assert fast.split()[5] == "85.00"

@@ -3,7 +3,8 @@
     python -m digitlab.lab.compare [--width 120]
 
 The figures that matter, in percent: MNIST validation and test, real scans' validation
-and test halves, the worst robustness score, and training seconds. The params each
+and test halves, your own digits' test half once you have some (data/mine), the worst
+robustness score, and training seconds. The params each
 experiment changed follow the table, one experiment a paragraph, wrapped to the width;
 `dvc exp show` has every column.
 """
@@ -25,6 +26,7 @@ COLUMNS = (  # (metric, header), each shown as a percentage but train_seconds
     ("test_accuracy", "MNIST test"),
     ("real_val_accuracy", "real val"),
     ("real_accuracy", "real test"),
+    ("mine_accuracy", "your hand"),  # data/mine's test half; shown once any run has it
     ("robust_min", "robust min"),
     ("train_seconds", "seconds"),
 )
@@ -53,10 +55,12 @@ def cell(metrics: dict[str, Any], key: str) -> str:
 def render(rows: list[dict[str, Any]], width: int) -> str:
     """The table, then each experiment's changed params wrapped to width."""
     name_width = max([len("experiment"), *(len(r["name"]) for r in rows)])
-    header = f"{'experiment':<{name_width}}" + "".join(f" {h:>10}" for _, h in COLUMNS)
+    yours = any("mine_accuracy" in row["metrics"] for row in rows)
+    columns = [(k, h) for k, h in COLUMNS if yours or k != "mine_accuracy"]
+    header = f"{'experiment':<{name_width}}" + "".join(f" {h:>10}" for _, h in columns)
     lines = [header, "-" * len(header)]
     for row in rows:
-        cells = "".join(f" {cell(row['metrics'], key):>10}" for key, _ in COLUMNS)
+        cells = "".join(f" {cell(row['metrics'], key):>10}" for key, _ in columns)
         lines.append(f"{row['name']:<{name_width}}{cells}")
     lines += ["", "Accuracies in %. Params that differ from the baseline commit:"]
     for row in rows:
