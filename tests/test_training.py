@@ -287,3 +287,17 @@ def test_a_rerun_that_reproduces_the_timed_model_keeps_its_time() -> None:
     assert history.timing("abc", {"train_seconds": 94.09, "model_md5": "abc"}) is None
     assert history.timing("abc", {"train_seconds": 94.09, "model_md5": "def"}) == fresh
     assert history.timing("abc", {"train_seconds": 94.09}) == fresh
+
+
+def test_an_adamw_step_matches_the_textbook_update() -> None:
+    """One step of our AdamW (fused) against the formula of Loshchilov and Hutter:
+    w ← w(1 − lr·λ) − lr·m̂/(√v̂ + ε), m̂ = g, v̂ = g² after one step of bias correction."""
+    params = _small(optimizer="adamw", lr=0.01, weight_decay=0.1)
+    layer = torch.nn.Linear(3, 2)
+    before = layer.weight.detach().clone()
+    grad = torch.tensor([[0.5, -1.0, 2.0], [0.0, 0.25, -0.125]])
+    layer.weight.grad = grad.clone()
+    layer.bias.grad = torch.zeros(2)
+    make_optimizer(params, layer).step()
+    expected = before * (1 - 0.01 * 0.1) - 0.01 * grad / (grad.abs() + 1e-8)
+    torch.testing.assert_close(layer.weight.detach(), expected, rtol=0, atol=1e-6)
