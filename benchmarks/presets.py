@@ -18,10 +18,12 @@ from digitlab.lab.tune import train_candidate
 
 # The issue's targets: test accuracy on MNIST and on the real test half, and a time budget
 # in epochs of the tutorial config, timed beside the presets in the same run.
-TARGETS = {
-    "fast": {"test_accuracy": 0.988, "real_accuracy": 0.92, "budget_epochs": 30},
-    "best": {"test_accuracy": 0.994, "real_accuracy": 0.95, "budget_epochs": 1500},
-}
+TARGETS = {  # issue 22's: the worst real digit and stretched digits count too
+    "fast": {"test_accuracy": 0.989, "real_accuracy": 0.93, "real_min_class": 0.85,
+             "robust_aspect": 0.95, "budget_epochs": 30},
+    "best": {"test_accuracy": 0.994, "real_accuracy": 0.96, "real_min_class": 0.90,
+             "robust_aspect": 0.97, "budget_epochs": 2000},
+}  # fmt: skip
 SEEDS = (0, 1, 2)
 
 
