@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from benchmarks.harness import RESULTS_JSON, ROOT, Section, fresh_clone
 from digitlab.lab.presets import load, merge
 from digitlab.lab.stats import verdict
-from digitlab.lab.steps import venv_env
+from digitlab.lab.steps import stage_command, venv_env
 from digitlab.lab.tune import train_candidate
 
 # The issue's targets: test accuracy on MNIST and on the real test half, and a time budget
@@ -64,10 +63,12 @@ def previous_presets() -> dict[str, Any]:
 
 def evaluate_in(clone: Path) -> dict[str, float]:
     """Run the evaluate stage on the model train_candidate left in the clone; its metrics."""
-    command = [sys.executable, "stages/evaluate.py", "--data", str(ROOT / "data/mnist")]
-    command += ["--real", str(ROOT / "data/real/digits.csv.gz"), "--model", "m/mlp.pt"]
-    command += ["--metrics", "m/evaluate.json", "--confusion", "m/c.csv", "--mistakes", "m/m.png"]
-    command += ["--real-mistakes", "m/r.png"]
+    command = stage_command(
+        "evaluate", clone, data=str(ROOT / "data/mnist"),
+        real=str(ROOT / "data/real/digits.csv.gz"), mine="m/mine", model="m/mlp.pt",
+        metrics="m/evaluate.json", confusion="m/c.csv", mistakes="m/m.png",
+        real_mistakes="m/r.png",
+    )  # fmt: skip
     subprocess.run(command, cwd=clone, env=venv_env(), check=True)
     return dict(json.loads((clone / "m/evaluate.json").read_text()))
 

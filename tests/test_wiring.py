@@ -353,3 +353,20 @@ def test_make_repro_on_a_fresh_clone_builds_the_venv_first(tmp_path: Path) -> No
     assert "-m venv" in steps[first[0]]
     assert any("pip install --quiet -r requirements.txt" in step for step in steps)
     assert "dvc repro" in steps[first[-1]]
+
+
+def test_the_lab_builds_stage_commands_from_dvc_yaml(tmp_path: Path) -> None:
+    """stage_command is dvc.yaml's cmd with named paths replaced, so tuning and the bench
+    never miss an argument a stage gained (train's --mine once did)."""
+    from digitlab.lab.steps import StepError, stage_command
+
+    command = stage_command("train", ROOT, data="/d", mine="m/mine", curves="c.png")
+    assert command[0] == sys.executable
+    assert command[1] == "stages/train.py"
+    flags = dict(zip(command[2::2], command[3::2], strict=True))
+    assert flags["--data"] == "/d"
+    assert flags["--mine"] == "m/mine"
+    assert flags["--curves"] == "c.png"
+    assert flags["--model"] == "models/mlp.pt"  # untouched: dvc.yaml's
+    with pytest.raises(StepError, match="takes no nothing"):
+        stage_command("train", ROOT, nothing="x")

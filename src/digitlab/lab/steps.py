@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,22 @@ def scratch_clone(source: Path, into: Path) -> Path:
     clone = into / "clone"
     run_step("clone", "git", "clone", "-q", str(source), str(clone), cwd=into)
     return clone
+
+
+def stage_command(stage: str, repo: Path, **paths: str) -> list[str]:
+    """dvc.yaml's command for `stage`, run by this interpreter, with the paths named in
+    `paths` (data="...", real_mistakes="..." for --data, --real-mistakes) replaced: the map
+    stays the one place that lists a stage's arguments."""
+    import yaml  # only the lab's tuning and bench call this
+
+    cmd = yaml.safe_load((repo / "dvc.yaml").read_text(encoding="utf-8"))["stages"][stage]["cmd"]
+    words = shlex.split(cmd)
+    words[0] = sys.executable  # `python` in dvc.yaml, the venv's when DVC runs it
+    unknown = set(paths) - {w[2:].replace("-", "_") for w in words if w.startswith("--")}
+    if unknown:
+        raise StepError(f"step 'command': stage {stage} takes no {', '.join(sorted(unknown))}")
+    for i, word in enumerate(words[:-1]):
+        key = word[2:].replace("-", "_")
+        if word.startswith("--") and key in paths:
+            words[i + 1] = paths[key]
+    return words

@@ -25,7 +25,7 @@ from typing import Any
 from digitlab.core.config import read_yaml
 from digitlab.core.errors import ConfigError
 from digitlab.lab.presets import edit_params, flatten, load, merge
-from digitlab.lab.steps import StepError, run_step, scratch_clone, venv_env
+from digitlab.lab.steps import StepError, run_step, scratch_clone, stage_command, venv_env
 
 REAL = Path("data/real/digits.csv.gz")
 
@@ -39,10 +39,10 @@ def train_candidate(clone: Path, preset: dict[str, Any], repo: Path) -> tuple[di
         raise ConfigError(
             "each candidate needs train.validation > 0; choosing on test is not allowed"
         )
-    command = [sys.executable, "stages/train.py", "--data", str(repo / "data/mnist")]
-    command += ["--model", "m/mlp.pt", "--metrics", "m/train.json", "--timing", "m/timing.json"]
-    command += ["--live", "m/live"]
-    command += ["--curves", "m/c.png"]
+    command = stage_command(
+        "train", clone, data=str(repo / "data/mnist"), mine="m/mine", model="m/mlp.pt",
+        metrics="m/train.json", timing="m/timing.json", live="m/live", curves="m/c.png",
+    )  # fmt: skip
     env = {**venv_env(), "PYTHONUNBUFFERED": "1"}
     subprocess.run(command, cwd=clone, check=True, env=env)
     metrics = json.loads((clone / "m/train.json").read_text())
