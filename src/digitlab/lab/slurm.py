@@ -68,9 +68,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def node_name() -> str:
+    """This machine's short host name, which slurmd is also told to go by (-N)."""
+    return socket.gethostname().split(".")[0]
+
+
 def config(root: Path, munge_socket: Path) -> str:
     """slurm.conf for one node, this machine, with everything under root."""
-    host = socket.gethostname()
+    host = node_name()
     memory_mb = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
     return f"""\
 ClusterName=digitlab
@@ -140,8 +145,9 @@ def local_cluster(ready_timeout: float = 30) -> Iterator[Cluster]:
         munge_socket = _start_munge(root / "munge")
         (root / "slurm.conf").write_text(config(root, munge_socket))
         (root / "cgroup.conf").write_text("CgroupPlugin=cgroup/v1\nCgroupAutomount=no\n")
-        for daemon in ("slurmctld", "slurmd"):
-            subprocess.run([daemon, "-f", str(root / "slurm.conf")], env=env, check=True)
+        subprocess.run(["slurmctld", "-f", str(root / "slurm.conf")], env=env, check=True)
+        slurmd = ["slurmd", "-f", str(root / "slurm.conf"), "-N", node_name()]
+        subprocess.run(slurmd, env=env, check=True)
         cluster = Cluster(root, env)
         deadline = time.monotonic() + ready_timeout
         while "idle" not in cluster.run("sinfo", "-h", "-o", "%T", cwd=root):
