@@ -189,8 +189,11 @@ def test_the_page_speaks_chinese_to_a_chinese_browser_and_switches(
 ) -> None:
     """With locale zh-CN the page is in Chinese, with a CJK font present to draw it; the switch
     turns it to English and back, and a reading's words follow."""
-    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
-    if not fonts.strip():
+    listed = (
+        shutil.which("fc-list")
+        and subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip()
+    )
+    if not listed and not any(Path("/usr/share/fonts").rglob("*CJK*")):
         pytest.fail(f"no CJK font: Chinese would draw as boxes; run: {INSTALL}", pytrace=False)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1100, "height": 760})
     page = context.new_page()
