@@ -206,41 +206,30 @@ mutate: $(STAMP)
 page-shot: $(SETUP) browser
 	$(BIN)/python -m digitlab.lab.pageshot $(foreach name,$(PRESETS),--exp $(name))
 
+# $(call apt-for,WHAT,PACKAGES,WHEN MISSING): install PACKAGES as root; otherwise say how.
+apt-for = if [ "$$(id -u)" = 0 ]; then \
+		echo "installing $(2) for $(1)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $(2) >/dev/null; \
+	else \
+		echo "$(1) lacks its packages and $(3). Install them with:"; \
+		echo "  sudo apt-get install -y --no-install-recommends $(2)"; \
+	fi
+
 ## browser: Debian's chromium and a CJK font for the real-browser test; installed here when run as root
 browser:
 	@command -v chromium >/dev/null && ls /usr/share/fonts/opentype/noto/*CJK* >/dev/null 2>&1 && exit 0; \
-	if [ "$$(id -u)" = 0 ]; then \
-		echo "installing $(CHROMIUM) for the browser test"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends $(CHROMIUM) >/dev/null; \
-	else \
-		echo "chromium is missing; the browser test will fail. Install it with:"; \
-		echo "  sudo apt-get install -y --no-install-recommends $(CHROMIUM)"; \
-	fi
+	$(call apt-for,the browser test,$(CHROMIUM),will fail)
 
 ## sshd: Debian's openssh-server for the SSH-remote test; installed here when run as root
 sshd:
 	@test -x /usr/sbin/sshd && exit 0; \
-	if [ "$$(id -u)" = 0 ]; then \
-		echo "installing openssh-server for the SSH-remote test"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends openssh-server >/dev/null; \
-	else \
-		echo "openssh-server is missing; the SSH-remote test will skip. Install it with:"; \
-		echo "  sudo apt-get install -y --no-install-recommends openssh-server"; \
-	fi
+	$(call apt-for,the SSH-remote test,openssh-server,will skip)
 
 ## slurm: Debian's SLURM and munge for the single-node cluster test; installed here when run as root
 slurm:
 	@test -x /usr/sbin/slurmctld && test -x /usr/sbin/slurmd && test -x /usr/sbin/munged && exit 0; \
-	if [ "$$(id -u)" = 0 ]; then \
-		echo "installing $(SLURM) for the SLURM test"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends $(SLURM) >/dev/null; \
-	else \
-		echo "SLURM is missing; the SLURM test will skip. Install it with:"; \
-		echo "  sudo apt-get install -y --no-install-recommends $(SLURM)"; \
-	fi
+	$(call apt-for,the SLURM test,$(SLURM),will skip)
 
 ## clean: remove caches (not .venv, data or DVC's cache)
 clean:

@@ -34,7 +34,6 @@ ROBUST = {"low_resolution": "low resolution", "thick_strokes": "thicker", "thin_
 def headline(src: Sources) -> str:
     """README's results: MNIST and real scans, each run's time, each target's verdict."""
     tutorial = src.tutorial_metrics()
-    bench = src.bench("presets")
     lines = [
         "| model | MNIST test | real scans (test half) | training time | command |",
         "|---|---|---|---|---|",
@@ -42,21 +41,19 @@ def headline(src: Sources) -> str:
         f"{pct(tutorial['real_accuracy'])} | {tutorial['train_seconds']:.0f} s | `make repro` |",
     ]
     for name in ("fast", "best"):
-        runs = src.preset_runs(name)
-        if not runs:
+        row = src.headline(name)
+        if row is None:
             lines.append(f"| `{name}` | not benchmarked yet | | | `make exp-{name}` |")
             continue
-        targets, epoch = bench["targets"][name], src.preset(name)["tutorial_epoch_seconds"]
         cells = []
         for key in ("test_accuracy", "real_accuracy"):
-            values, target = [run[key] for run in runs], targets[key]
-            cells.append(f"{pct(runs[0][key])} (3 seeds: {mean_sd(values)}; target "
+            first, values, target = row.accuracy(key)
+            cells.append(f"{pct(first)} (3 seeds: {mean_sd(values)}; target "
                          f"≥ {100 * target:.1f}: {verdict(values, target)})")  # fmt: skip
-        epochs = [run["train_seconds"] / epoch for run in runs]
-        budget = targets["budget_epochs"]
-        time_verdict = verdict([-e for e in epochs], -budget, scale=1, unit="epochs")
-        cells.append(f"{runs[0]['train_seconds']:.0f} s = {epochs[0]:.0f} tutorial epochs "
-                     f"(budget {budget}: {time_verdict})")  # fmt: skip
+        budget = row.targets["budget_epochs"]
+        time_verdict = verdict([-e for e in row.epochs], -budget, scale=1, unit="epochs")
+        cells.append(f"{row.runs[0]['train_seconds']:.0f} s = {row.epochs[0]:.0f} tutorial "
+                     f"epochs (budget {budget}: {time_verdict})")  # fmt: skip
         lines.append(f"| `{name}` | " + " | ".join(cells) + f" | `make exp-{name}` |")
     return "\n".join(lines) + "\n"
 

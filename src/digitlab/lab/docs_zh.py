@@ -69,23 +69,19 @@ def headline(src: Sources) -> str:
         f"| 教程原配置 | {pct(m['test_accuracy'])} | {pct(m['real_accuracy'])} | "
         f"{m['train_seconds']:.0f} 秒 | `make repro` |",
     ]
-    bench = src.bench("presets")
     for name in ("fast", "best"):
-        runs = src.preset_runs(name)
-        if not runs:
+        row = src.headline(name)
+        if row is None:
             lines.append(f"| `{name}` | 尚未测量 | | | `make exp-{name}` |")
             continue
-        targets, epoch = bench["targets"][name], src.preset(name)["tutorial_epoch_seconds"]
         cells = []
         for key in ("test_accuracy", "real_accuracy"):
-            values, target = [run[key] for run in runs], targets[key]
-            said = verdict_zh(values, target)
-            cells.append(f"{pct(runs[0][key])}（3 个种子 {mean_sd(values)}；目标 "
-                         f"≥ {100 * target:.1f}：{said}）")  # fmt: skip
-        epochs = [run["train_seconds"] / epoch for run in runs]
-        budget = targets["budget_epochs"]
-        said = verdict_zh([-e for e in epochs], -budget, scale=1, unit="epochs")
-        cells.append(f"{runs[0]['train_seconds']:.0f} 秒 = {epochs[0]:.0f} 个教程 epoch"
+            first, values, target = row.accuracy(key)
+            cells.append(f"{pct(first)}（3 个种子 {mean_sd(values)}；目标 "
+                         f"≥ {100 * target:.1f}：{verdict_zh(values, target)}）")  # fmt: skip
+        budget = row.targets["budget_epochs"]
+        said = verdict_zh([-e for e in row.epochs], -budget, scale=1, unit="epochs")
+        cells.append(f"{row.runs[0]['train_seconds']:.0f} 秒 = {row.epochs[0]:.0f} 个教程 epoch"
                      f"（预算 {budget}：{said}）")  # fmt: skip
         lines.append(f"| `{name}` | " + " | ".join(cells) + f" | `make exp-{name}` |")
     return "\n".join(lines) + "\n"

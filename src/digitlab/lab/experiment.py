@@ -23,31 +23,35 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from digitlab.core.config import read_yaml
 from digitlab.core.errors import ConfigError
 from digitlab.lab.grid import check_tracked, names
-from digitlab.lab.presets import check_preset, load, set_arguments
+from digitlab.lab.presets import check_preset, load, merge, set_arguments
 from digitlab.lab.steps import StepError, dvc_step, venv_env
 from digitlab.mlp import mine
 
 
-def command(name: str, repo: Path, preset_name: str | None = None) -> list[str]:
-    """`dvc exp run -n NAME -S ...` for presets/PRESET.yaml (default: NAME); ConfigError if
-    the preset is bad."""
+def command(
+    name: str, repo: Path, preset_name: str | None = None, over: dict[str, Any] | None = None
+) -> list[str]:
+    """`dvc exp run -n NAME -S ...` for presets/PRESET.yaml (default: NAME) with `over`
+    merged on top; ConfigError if the preset is bad."""
     preset_name = preset_name or name
     path = repo / "presets" / f"{preset_name}.yaml"
     if not path.is_file():
         known = " ".join(sorted(p.stem for p in (repo / "presets").glob("*.yaml")))
         raise ConfigError(f"no preset presets/{preset_name}.yaml; presets: {known}")
-    preset = load(path)
+    preset = merge(load(path), over or {})
     check_preset(preset, read_yaml(repo / "params.yaml"), f"presets/{preset_name}.yaml")
     return ["dvc", "exp", "run", "--temp", "-n", name, *set_arguments(preset)]
 
 
-def teach_arguments(folder: str, weight: int, repo: Path) -> list[str]:
-    """The -S arguments that add your digits' train half; ConfigError unless the folder is
-    versioned with some digits in it (the experiment sees what `dvc add` recorded)."""
+def teach_params(folder: str, weight: int, repo: Path) -> dict[str, Any]:
+    """The params that add your digits' train half, over the preset's (which turns them
+    off); ConfigError unless the folder is versioned with some digits in it (the
+    experiment sees what `dvc add` recorded)."""
     if weight < 1:
         raise ConfigError(f"--weight must be 1 or more (got {weight})")
     record = repo / f"{folder}.dvc"
@@ -56,7 +60,7 @@ def teach_arguments(folder: str, weight: int, repo: Path) -> list[str]:
             f"no digits to learn in {folder}'s train half; draw some (make serve), then "
             f"dvc add {folder} && git add {folder}.dvc && git commit -m 'my digits'"
         )
-    return ["-S", f"train.mine.digits={folder}", "-S", f"train.mine.weight={weight}"]
+    return {"train": {"mine": {"digits": folder, "weight": weight}}}
 
 
 def claim(name: str, repo: Path, *, replace: bool) -> None:
@@ -84,13 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     repo = Path.cwd()
     try:
-        run = command(args.name, repo, args.preset)
-        if args.teach:  # the preset turns your digits off; these -S turn them on
-            off = {"train.mine.digits", "train.mine.weight"}
-            kept = [pair for pair in zip(run[6::2], run[7::2], strict=True)
-                    if pair[1].split("=", 1)[0] not in off]  # fmt: skip
-            run = run[:6] + [part for pair in kept for part in pair]
-            run += teach_arguments(args.teach, args.weight, repo)
+        taught = teach_params(args.teach, args.weight, repo) if args.teach else None
+        run = command(args.name, repo, args.preset, taught)
     except ConfigError as err:
         print(f"exp-{args.name}: {err}", file=sys.stderr)
         return 2

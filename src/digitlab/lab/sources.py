@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A preset's row in the READMEs: seed 0 beside its 3 seeds, against the targets."""
+
+    runs: list[dict[str, Any]]  # seed 0 (the preset itself) first
+    targets: dict[str, Any]
+    epochs: list[float]  # each run's training time in tutorial epochs timed beside it
+
+    def accuracy(self, key: str) -> tuple[float, list[float], float]:
+        """(seed 0's value, every seed's, the target) of one accuracy."""
+        return self.runs[0][key], [run[key] for run in self.runs], self.targets[key]
 
 
 class Sources:
@@ -35,3 +49,12 @@ class Sources:
         """The benchmark's runs of a preset, seed 0 (the preset itself) first."""
         runs = self.preset(name).get("runs", {})
         return [runs[seed] for seed in sorted(runs)]
+
+    def headline(self, name: str) -> Headline | None:
+        """A preset's benchmarked runs with their targets; None before any bench."""
+        runs = self.preset_runs(name)
+        if not runs:
+            return None
+        epoch = self.preset(name)["tutorial_epoch_seconds"]
+        targets = self.bench("presets")["targets"][name]
+        return Headline(runs, targets, [run["train_seconds"] / epoch for run in runs])
