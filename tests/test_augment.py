@@ -8,6 +8,7 @@ import torch
 
 from digitlab.mlp.augment import AugmentParams, distort, warp
 from digitlab.mlp.imageops import (
+    affine_grid,
     area_bilinear_round_trip,
     blur_each,
     dilate,
@@ -102,6 +103,13 @@ def test_real_input_distortions_follow_the_generator(params: AugmentParams) -> N
     assert torch.equal(first, distort(images, params, torch.Generator().manual_seed(3)))
     assert not torch.equal(first, distort(images, params, torch.Generator().manual_seed(4)))
     assert first.shape == (12, 784)
+
+
+def test_the_affine_grid_is_torchs_to_float_rounding() -> None:
+    """Oracle: torch's affine_grid (align_corners=False) for 64 random maps, within 1e-6."""
+    theta = torch.randn(64, 2, 3, generator=torch.Generator().manual_seed(0))
+    expected = torch.nn.functional.affine_grid(theta, [64, 1, 28, 28], align_corners=False)
+    torch.testing.assert_close(affine_grid(theta), expected, atol=1e-6, rtol=0)
 
 
 def test_real_input_distortions_draw_nothing_when_off() -> None:

@@ -99,15 +99,18 @@ def test_training_leaves_the_global_rng_as_it_found_it(data: Data) -> None:
     assert torch.equal(torch.get_rng_state(), before)
 
 
-def test_validation_is_the_last_images_and_never_trained_on(data: Data) -> None:
-    """hold_out splits off the last N; train reports accuracy on exactly those."""
+@pytest.mark.parametrize("deskew", [False, True])
+def test_validation_is_the_last_images_and_never_trained_on(data: Data, deskew: bool) -> None:
+    """hold_out splits off the last N; train reports accuracy on exactly those, as the
+    saved model reads them (a deskewing model's held-out images are deskewed once)."""
     images, labels = data
     (train_x, train_y), (val_x, val_y) = hold_out(images, labels, 100)
     assert torch.equal(torch.cat([train_x, val_x]), images)
     assert torch.equal(torch.cat([train_y, val_y]), labels)
     assert len(val_x) == 100
     lines: list[str] = []
-    model, history = train(_small(validation=100), images, labels, log=lines.append)
+    params = _small(validation=100, deskew=deskew)
+    model, history = train(params, images, labels, log=lines.append)
     assert "200 images, 100 held out for validation" in lines[0]
     assert history.rows[-1]["val_accuracy"] == accuracy(model.predicted(val_x), val_y)
     assert history.summary()["val_accuracy"] == history.rows[-1]["val_accuracy"]

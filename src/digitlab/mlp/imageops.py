@@ -22,10 +22,23 @@ def affine(planes: torch.Tensor, theta: torch.Tensor, field: torch.Tensor | None
            ) -> torch.Tensor:  # fmt: skip
     """Planes (n, 1, 28, 28) resampled bilinearly through affine maps theta (n, 2, 3), which
     send output to input coordinates in [−1, 1]; field (n, 2, 28, 28), in pixels, is added."""
-    grid = nn.functional.affine_grid(theta, [len(planes), 1, 28, 28], align_corners=False)
+    grid = affine_grid(theta.to(planes))
     if field is not None:  # (n, 28, 28, 2) grid; one pixel is 2/28
         grid = grid + field.permute(0, 2, 3, 1).to(planes.device) * (2 / 28)
     return nn.functional.grid_sample(planes, grid, align_corners=False)
+
+
+def affine_grid(theta: torch.Tensor) -> torch.Tensor:
+    """Maps theta (n, 2, 3) -> sampling grid (n, 28, 28, 2): where each output pixel centre
+    reads from, in [−1, 1] (torch's affine_grid with align_corners=False)."""
+    # Three multiply-adds a point: torch's own (n, 784, 3) @ (n, 3, 2) product took 2 ms of
+    # each 20 ms training batch on the CPU, for the same grid to the last bit or two.
+    centres = torch.linspace(-1, 1, 28, dtype=theta.dtype, device=theta.device) * (27 / 28)
+    y, x = torch.meshgrid(centres, centres, indexing="ij")  # (28, 28) each
+    t = theta.reshape(-1, 6, 1, 1)
+    across = t[:, 0] * x + t[:, 1] * y + t[:, 2]  # (n, 28, 28)
+    down = t[:, 3] * x + t[:, 4] * y + t[:, 5]
+    return torch.stack([across, down], dim=-1)
 
 
 def gaussian_blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:

@@ -85,11 +85,12 @@ class MLP(nn.Module):
         self.scores_are_logits = spec.loss == "cross_entropy"
         self.deskew = spec.deskew
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(batch, 784) pixels in [0, 1] -> (batch, 10) scores."""
+    def forward(self, x: torch.Tensor, prepared: bool = False) -> torch.Tensor:
+        """(batch, 784) pixels in [0, 1] -> (batch, 10) scores; prepared: x is deskewed
+        already where the spec asks for it (training's images, deskewed once)."""
         # Torch's copy of the app's numpy step (tests hold them together). In training mode
         # the inputs are the training set, deskewed once before augmentation by train().
-        if self.deskew and not self.training:
+        if self.deskew and not self.training and not prepared:
             x = deskew(x)
         if self.scale != 1.0:
             x = (x - self.shift) * self.scale
@@ -101,10 +102,12 @@ class MLP(nn.Module):
         return self.layers[-1](x)  # type: ignore[no-any-return]
 
     @torch.no_grad()
-    def predicted(self, x: torch.Tensor, batch: int = 10000) -> torch.Tensor:
+    def predicted(self, x: torch.Tensor, batch: int = 10000, prepared: bool = False
+                  ) -> torch.Tensor:  # fmt: skip
         """(n, 784) pixels in [0, 1] -> (n,) labels, in eval mode, `batch` images at a time."""
         self.eval()
-        return torch.cat([self(x[i : i + batch]).argmax(1) for i in range(0, len(x), batch)])
+        chunks = [x[i : i + batch] for i in range(0, len(x), batch)]
+        return torch.cat([self(chunk, prepared).argmax(1) for chunk in chunks])
 
     @torch.no_grad()
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:

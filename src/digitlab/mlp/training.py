@@ -234,6 +234,7 @@ def train(
         log(f"train: with {len(mine[0])} of your digits, each {copies} times an epoch")
     if params.deskew:  # once, before augmentation: the batches need no deskew of their own
         train_images = deskew(train_images)  # (n, 784)
+        val_images = deskew(val_images)  # once, not at every epoch's check
     generator = torch.Generator().manual_seed(params.seed)
     model = MLP(params.spec, generator).to(device)
     # Dropout draws from torch's global generator. A seed drawn from ours, set inside a
@@ -283,7 +284,8 @@ def _fit(
             )
         row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_accuracy}
         if params.validation:
-            row["val_accuracy"] = accuracy(model.predicted(val_set[0]), val_set[1])
+            predicted = model.predicted(val_set[0], prepared=True)  # deskewed by train()
+            row["val_accuracy"] = accuracy(predicted, val_set[1])
         history.rows.append(row)
         on_epoch(row)
         if epoch % params.log_every == 0 or epoch in (1, params.epochs):
