@@ -91,10 +91,12 @@ def distort(
 
     planes = images.reshape(n, 1, 28, 28)
     if params.dilate_probability or params.erode_probability:
-        u = draw().view(n, 1, 1, 1)
+        u = draw()
         wider = u < params.dilate_probability
         narrower = ~wider & (u < params.dilate_probability + params.erode_probability)
-        planes = torch.where(wider, dilate(planes), torch.where(narrower, erode(planes), planes))
+        planes = planes.clone()  # only the chosen images are widened or thinned: the others
+        planes[wider] = dilate(planes[wider])  # would cost as much for nothing
+        planes[narrower] = erode(planes[narrower])
     if params.lowres_probability:
         chosen = draw() < params.lowres_probability
         span = params.lowres_max_side - params.lowres_min_side + 1
