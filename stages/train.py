@@ -21,12 +21,15 @@ from digitlab.core.stage import path_parser, run
 from digitlab.mlp import mine
 from digitlab.mlp.data import load_split
 from digitlab.mlp.figures.train import history_figure
+from digitlab.mlp.fonts import font_digits
 from digitlab.mlp.model import save_model
 from digitlab.mlp.training import TrainParams, train
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = path_parser(__doc__, "data", "mine", "model", "metrics", "timing", "live", "curves")
+    parser = path_parser(
+        __doc__, "data", "mine", "fonts", "model", "metrics", "timing", "live", "curves"
+    )
     args = parser.parse_args(argv)
     params = load_params("train", TrainParams)
     if params.threads:
@@ -34,6 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     images, labels = load_split(args.data, train=True)  # the test set is evaluate's alone
     taught = mine.teaching_set(args.mine, params.mine)  # `make teach`; None unless opted in
     yours = None if taught is None else (torch.from_numpy(taught[0]), torch.from_numpy(taught[1]))
+    drawn = font_digits(args.fonts) if params.fonts else None  # a second source of writers
+    fonts = None if drawn is None else (torch.from_numpy(drawn[0]), torch.from_numpy(drawn[1]))
 
     # dvcyaml=None, save_dvc_exp=False: dvc.yaml declares these outputs; DVC makes experiments.
     with Live(str(args.live), dvcyaml=None, save_dvc_exp=False) as live:
@@ -51,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
             log=lambda line: print(line, flush=True),
             on_epoch=log_epoch,
             mine=yours,
+            fonts=fonts,
         )
 
     save_model(model, args.model, trained_with=asdict(params))

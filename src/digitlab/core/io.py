@@ -73,3 +73,23 @@ def save_figure(path: Path, figure: Figure) -> None:
     write_with(
         path, lambda f: figure.savefig(f, format="png", dpi=100, metadata={"Software": None})
     )
+
+
+def write_folder(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Make `folder` hold exactly `files` (name: bytes), swapped in whole: never half a folder."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    old = staging.with_suffix(".old")
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes a 0700 folder; give the usual mode
+        if folder.exists():
+            folder.rename(old)  # renames, not copies, on one disk
+        staging.rename(folder)
+    finally:
+        for leftover in (staging, old):
+            if leftover.exists():
+                for path in leftover.iterdir():
+                    path.unlink()
+                leftover.rmdir()

@@ -62,6 +62,7 @@ def sections() -> dict[str, type]:
     from digitlab.fits.methods import METHODS
     from digitlab.fits.synthetic import GenerateParams
     from digitlab.mlp.download import DownloadParams
+    from digitlab.mlp.download_fonts import DownloadFontsParams
     from digitlab.mlp.download_real import DownloadRealParams
     from digitlab.mlp.evaluation import EvaluateParams
     from digitlab.mlp.samples import PredictParams
@@ -72,6 +73,7 @@ def sections() -> dict[str, type]:
         **{name: method.params for name, method in METHODS.items()},
         "download": DownloadParams,
         "download_real": DownloadRealParams,
+        "download_fonts": DownloadFontsParams,
         "train": TrainParams,
         "evaluate": EvaluateParams,
         "predict": PredictParams,

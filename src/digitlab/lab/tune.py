@@ -4,7 +4,7 @@
 
 A tuning file names a `base` (a preset name, or a mapping in the preset format) and
 `candidates`, each a partial preset applied on top of it. Each candidate is trained by
-the `train` stage in a scratch clone of HEAD that shares this workspace's MNIST, then
+the `train` stage in a scratch clone of HEAD that shares this workspace's MNIST and fonts, then
 scored on the two validation halves: the last `train.validation` MNIST training images
 (val_accuracy) and the even-indexed real scans (real_val_accuracy). `evaluate` is never
 run here: the test sets are touched once, by the preset chosen, through `make exp-NAME`.
@@ -40,7 +40,8 @@ def train_candidate(clone: Path, preset: dict[str, Any], repo: Path) -> tuple[di
             "each candidate needs train.validation > 0; choosing on test is not allowed"
         )
     command = stage_command(
-        "train", clone, data=str(repo / "data/mnist"), mine="m/mine", model="m/mlp.pt",
+        "train", clone, data=str(repo / "data/mnist"), fonts=str(repo / "data/fonts"),
+        mine="m/mine", model="m/mlp.pt",
         metrics="m/train.json", timing="m/timing.json", live="m/live", curves="m/c.png",
     )  # fmt: skip
     env = {**venv_env(), "PYTHONUNBUFFERED": "1"}

@@ -45,6 +45,7 @@ class TrainParams:
     dropout: float = 0.0
     augment: AugmentParams = field(default_factory=AugmentParams)  # training batches only
     mine: TeachParams = field(default_factory=TeachParams)  # your own digits (make teach)
+    fonts: int = 0  # each handwriting font's digit is seen this many times an epoch; 0: off
     precision: Literal["fp32", "bf16"] = "fp32"  # bf16: autocast matmuls where the CPU has it
     # how it runs
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -68,6 +69,7 @@ class TrainParams:
             "a number in [0, 1)",
         )
         require(0 <= self.dropout < 1, "dropout", self.dropout, "a number in [0, 1)")
+        require(self.fonts >= 0, "fonts", self.fonts, "an integer >= 0 (0: off)")
         require(self.batch_size >= 1, "batch_size", self.batch_size, "an integer >= 1")
         require(self.epochs >= 1, "epochs", self.epochs, "an integer >= 1")
         require(self.threads >= 0, "threads", self.threads, "an integer >= 0 (0: torch's default)")
@@ -214,12 +216,14 @@ def train(
     log: Callable[[str], None] = print,
     on_epoch: EpochHook | None = None,
     mine: tuple[torch.Tensor, torch.Tensor] | None = None,
+    fonts: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[MLP, History]:
     """Train an MLP on images (n, 784) and labels (n,), holding out the last params.validation.
 
     `mine` (images (m, 784), labels (m,)): your digits' train half, which joins the
-    training images params.mine.weight times over, under the same distortions; the
-    validation images stay MNIST's alone.
+    training images params.mine.weight times over, under the same distortions. `fonts`,
+    the same shapes: handwriting fonts' digits, params.fonts times over. The validation
+    images stay MNIST's alone.
     on_epoch gets each epoch's row as it is made (the stage logs it with DVCLive).
     DivergedError (with the epoch and a hint) if the loss stops being finite.
     """
@@ -227,11 +231,12 @@ def train(
     (train_images, train_labels), (val_images, val_labels) = hold_out(
         images.to(device), labels.to(device), params.validation
     )
-    if mine is not None and params.mine.weight:
-        copies = params.mine.weight
-        train_images = torch.cat([train_images, mine[0].to(device).repeat(copies, 1)])
-        train_labels = torch.cat([train_labels, mine[1].to(train_labels).repeat(copies)])
-        log(f"train: with {len(mine[0])} of your digits, each {copies} times an epoch")
+    for extra, copies, what in ((mine, params.mine.weight, "of your digits"),
+                                (fonts, params.fonts, "handwriting-font digits")):  # fmt: skip
+        if extra is not None and copies:
+            train_images = torch.cat([train_images, extra[0].to(train_images).repeat(copies, 1)])
+            train_labels = torch.cat([train_labels, extra[1].to(train_labels).repeat(copies)])
+            log(f"train: with {len(extra[0])} {what}, each {copies} times an epoch")
     if params.deskew:  # once, before augmentation: the batches need no deskew of their own
         train_images = deskew(train_images)  # (n, 784)
         val_images = deskew(val_images)  # once, not at every epoch's check
