@@ -148,6 +148,22 @@ def test_dilate_probability_one_dilates_every_image() -> None:
     torch.testing.assert_close(out, dilate(images.view(-1, 1, 28, 28)).view(-1, 784))
 
 
+@pytest.mark.parametrize("side", range(4, 29))
+def test_the_round_trip_is_torchs_area_then_bilinear_resampling(side: int) -> None:
+    """Oracle: torch's interpolate, area down to side×side then bilinear up (align_corners
+    False), for each side, within float rounding; a batch of mixed sides, image by image."""
+    planes = torch.rand(6, 1, 28, 28, generator=torch.Generator().manual_seed(side))
+    down = torch.nn.functional.interpolate(planes, size=(side, side), mode="area")
+    expected = torch.nn.functional.interpolate(
+        down, size=(28, 28), mode="bilinear", align_corners=False
+    )
+    torch.testing.assert_close(area_bilinear_round_trip(planes, side), expected, atol=2e-6, rtol=0)
+    sides = torch.tensor([side, 4, 28, 9, side, 13])
+    mixed = area_bilinear_round_trip(planes, sides)
+    for i, each in enumerate(sides.tolist()):
+        torch.testing.assert_close(mixed[i], area_bilinear_round_trip(planes[i : i + 1], each)[0])
+
+
 def test_low_resolution_round_trip_at_full_size_is_the_identity() -> None:
     """Down to 28×28 and back up changes nothing."""
     planes = _digits().view(-1, 1, 28, 28)

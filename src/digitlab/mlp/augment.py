@@ -90,21 +90,20 @@ def distort(
         return torch.rand(n, generator=generator).to(images.device)
 
     planes = images.reshape(n, 1, 28, 28)
-    if params.dilate_probability or params.erode_probability:
+    strokes = params.dilate_probability or params.erode_probability
+    if (strokes or params.lowres_probability) and not params.geometric:
+        planes = planes.clone()  # written in place below: the caller's images stay as they are
+    if strokes:
         u = draw()
         wider = u < params.dilate_probability
         narrower = ~wider & (u < params.dilate_probability + params.erode_probability)
-        planes = planes.clone()  # only the chosen images are widened or thinned: the others
-        planes[wider] = dilate(planes[wider])  # would cost as much for nothing
-        planes[narrower] = erode(planes[narrower])
+        planes[wider] = dilate(planes[wider])  # only the chosen images: the others would
+        planes[narrower] = erode(planes[narrower])  # cost as much for nothing
     if params.lowres_probability:
         chosen = draw() < params.lowres_probability
         span = params.lowres_max_side - params.lowres_min_side + 1
         sides = params.lowres_min_side + (draw() * span).long().clamp(max=span - 1)
-        planes = planes.clone()
-        for side in sorted(set(sides[chosen].tolist())):
-            picked = chosen & (sides == side)
-            planes[picked] = area_bilinear_round_trip(planes[picked], side)
+        planes[chosen] = area_bilinear_round_trip(planes[chosen], sides[chosen])
     if params.blur_sigma:
         planes = blur_each(planes, draw() * params.blur_sigma)
     if params.ink_level or params.contrast:
