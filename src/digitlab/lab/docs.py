@@ -19,7 +19,7 @@ from pathlib import Path
 
 from digitlab.core.io import write_text
 from digitlab.lab import docs_zh
-from digitlab.lab.sources import Sources
+from digitlab.lab.sources import Sources, tutorial_epochs
 from digitlab.lab.stats import mean_sd, pct, verdict
 
 DOCS = ("README.md", "docs/results.md", "docs/experiments.md", "docs/page.md",
@@ -118,14 +118,15 @@ def presets(src: Sources) -> str:
                 cell += f" (≥ {100 * targets[key]:.1f}: {verdict(values, targets[key])})"
             cells.append(cell)
         timed = src.preset(name)
-        epochs = [run["train_seconds"] / timed["tutorial_epoch_seconds"] for run in runs]
+        epochs = tutorial_epochs(timed)
         budget = targets["budget_epochs"]
         time_verdict = verdict([-e for e in epochs], -budget, scale=1, unit="epochs")
         cells.append(f"{mean_sd(epochs, 1)} (≤ {budget}: {time_verdict})")
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
         notes.append(f"`{name}`: {timed['tutorial_epoch_seconds']:.3f} s ({timed['date']})")
     lines += ["", "Mean ± sd over `train.seed` 0, 1, 2, accuracy in %. The tutorial config's "
-              "epoch, timed in the same run as each preset: " + "; ".join(notes) + "."]  # fmt: skip
+              "epoch, timed in the same run just before each seed's training (their median): "
+              + "; ".join(notes) + "."]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

@@ -8,6 +8,16 @@ from pathlib import Path
 from typing import Any
 
 
+def tutorial_epochs(bench: dict[str, Any]) -> list[float]:
+    """Each benchmarked run's training time in epochs of the tutorial config: the epoch
+    timed just before that run, or, in benches from before that, once for all of them."""
+    once = bench.get("tutorial_epoch_seconds")
+    return [
+        run["train_seconds"] / run.get("tutorial_epoch_seconds", once)
+        for _, run in sorted(bench.get("runs", {}).items())
+    ]
+
+
 @dataclass(frozen=True)
 class Headline:
     """A preset's row in the READMEs: seed 0 beside its 3 seeds, against the targets."""
@@ -55,6 +65,5 @@ class Sources:
         runs = self.preset_runs(name)
         if not runs:
             return None
-        epoch = self.preset(name)["tutorial_epoch_seconds"]
         targets = self.bench("presets")["targets"][name]
-        return Headline(runs, targets, [run["train_seconds"] / epoch for run in runs])
+        return Headline(runs, targets, tutorial_epochs(self.preset(name)))
