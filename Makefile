@@ -15,7 +15,7 @@ PRESETS := $(sort $(basename $(notdir $(wildcard presets/*.yaml))))
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro serve report use-best teach exp-show tune verify-repro frontier drawn \
+.PHONY: help setup repro serve report use-best teach exp-show tune verify-repro frontier fonts drawn \
 	push pull exp-worker exp-point exp-collect exp-gc grid-matrix grid-sbatch grid-k8s remote-local \
 	ci-remote ci-pull ci-report test test-fast lint format docs bench mutate page-shot browser sshd \
 	slurm clean
@@ -95,6 +95,10 @@ verify-repro: $(SETUP)
 ## frontier: docs/frontier.png, accuracy against training time of HEAD, fast and best
 frontier: $(SETUP)
 	$(BIN)/python -m digitlab.lab.frontier --runs HEAD fast best
+
+## fonts: the handwriting fonts' digits as train.fonts draws them (docs/fonts.png)
+fonts: $(SETUP)
+	$(BIN)/python -m digitlab.lab.fontsheet --fonts data/fonts --out docs/fonts.png
 
 ## drawn: how the workspace, fast and best read 20 stroke-drawn digits (docs/drawn.png)
 drawn: $(SETUP)

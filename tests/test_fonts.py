@@ -174,3 +174,18 @@ def test_font_digits_join_training_only_when_asked(drawn: tuple[np.ndarray, np.n
     )
     assert f"{50 + 2 * len(PENS) * 10} images, 10 held out for validation" in lines[1]
     assert "val_accuracy" in history.rows[-1]
+
+
+def test_the_font_sheet_shows_every_font_or_says_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """make fonts draws one row per font into a PNG; with no fonts, one line and exit 1."""
+    from digitlab.lab.fontsheet import main
+
+    (tmp_path / "fonts").mkdir()
+    assert main(["--fonts", str(tmp_path / "fonts"), "--out", str(tmp_path / "s.png")]) == 1
+    assert capsys.readouterr().err.strip().endswith("run `dvc repro download_fonts`")
+    assert not (tmp_path / "s.png").exists()
+    shutil.copy(DEJAVU, tmp_path / "fonts/dejavu.ttf")
+    assert main(["--fonts", str(tmp_path / "fonts"), "--out", str(tmp_path / "s.png")]) == 0
+    assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

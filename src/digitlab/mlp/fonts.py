@@ -30,14 +30,20 @@ def draw(font: ImageFont.FreeTypeFont, digit: int, pen: int) -> Image.Image:
     return canvas
 
 
-def font_digits(folder: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Every font file in folder (sorted by name) drawing 0–9 at each pen width: images
-    (n, 784) float32 in [0, 1] and labels (n,) int64. DataError, in one line, if it can't."""
-    paths = sorted(folder.glob("*.woff")) + sorted(folder.glob("*.ttf"))
+def font_files(folder: Path) -> list[Path]:
+    """The .woff and .ttf files in folder, by name; DataError naming the stage if none."""
+    paths = sorted([*folder.glob("*.woff"), *folder.glob("*.ttf")])
     if not paths:
         raise DataError(f"{folder}: no .woff or .ttf fonts; run `dvc repro download_fonts`")
+    return paths
+
+
+def font_digits(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Every font file in folder (by name) drawing 0–9 at each pen width, font by font:
+    images (n, 784) float32 in [0, 1] and labels (n,) int64. DataError, in one line, if
+    it can't."""
     images, labels = [], []
-    for path in paths:
+    for path in font_files(folder):
         try:
             font = ImageFont.truetype(str(path), EM)
         except OSError as err:
