@@ -69,7 +69,7 @@ use-best: $(SETUP)
 
 ##@ Experiments
 
-## exp-NAME: presets/NAME.yaml as experiment NAME (fast ~1 min, best ~10 min); REPLACE=1 redoes one
+## exp-NAME: presets/NAME.yaml as experiment NAME (fast ~1 min, best ~20 min); REPLACE=1 redoes one
 exp-%: $(SETUP)
 	@# A bad preset or an existing experiment stops here with one line: nothing is run.
 	$(BIN)/python -m digitlab.lab.experiment $* $(if $(REPLACE),--replace)
