@@ -128,8 +128,21 @@ def test_a_font_of_another_hash_is_refused_and_the_folder_left_as_it_was(
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["old.woff"]
 
 
-def test_an_unreachable_registry_falls_back_to_a_folder(tmp_path: Path) -> None:
-    """A failed fetch goes on to the next source."""
+def test_an_unreachable_registry_falls_back_to_a_folder_and_is_asked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed fetch goes on to the next source; a registry that cannot be reached is not
+    asked again for the other fonts (behind a firewall each try could wait a minute)."""
+    import urllib.request
+
+    calls: list[str] = []
+    real_urlopen = urllib.request.urlopen
+
+    def counting(url: str, **kwargs: object) -> object:
+        calls.append(url)
+        return real_urlopen(url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("digitlab.mlp.download_fonts.urllib.request.urlopen", counting)
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine/kalam.woff").write_bytes(b"kalam bytes")
     params = DownloadFontsParams(

@@ -100,9 +100,13 @@ def download_fonts(
     """
     found: dict[str, bytes] = {}
     used: dict[str, str] = {}
+    unreachable: dict[str, str] = {}  # a registry that failed once is not asked 36 more times
     for number, (name, expected) in enumerate(sorted(params.fonts.items()), start=1):
         failures = []
         for source in params.sources:
+            if source in unreachable:
+                failures.append(f"{source}: {unreachable[source]}")
+                continue
             try:
                 data = _fetch(source, name, params)
                 if sha256(data) != expected:
@@ -111,6 +115,8 @@ def download_fonts(
                     )
             except SourceError as err:
                 failures.append(f"{source}: {err}")
+                if isinstance(err, UnreachableError):
+                    unreachable[source] = str(err)
                 continue
             found[name + SUFFIX], used[name] = data, source
             count = f"{number}/{len(params.fonts)}"
@@ -124,6 +130,10 @@ def download_fonts(
             )
     write_folder(out, found)
     return used
+
+
+class UnreachableError(SourceError):
+    """The registry could not be reached at all (no network, a firewall, a bad address)."""
 
 
 def package_url(registry: str, name: str, version: str) -> str:
@@ -141,8 +151,10 @@ def _fetch(source: str, name: str, params: DownloadFontsParams) -> bytes:
     try:
         with urllib.request.urlopen(url, timeout=60) as response:
             tarball = response.read()
-    except (urllib.error.URLError, OSError) as err:
+    except urllib.error.HTTPError as err:  # reached: this package or version is not there
         raise SourceError(f"{url}: {one_line(err)}") from None
+    except (urllib.error.URLError, OSError) as err:
+        raise UnreachableError(f"{url}: {one_line(err)}") from None
     member = f"package/files/{name}-latin-400-normal{SUFFIX}"
     try:
         with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
