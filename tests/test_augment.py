@@ -13,7 +13,9 @@ from digitlab.mlp.imageops import (
     blur_each,
     dilate,
     erode,
+    fill_box,
     gaussian_blur,
+    ink_box,
 )
 
 
@@ -92,6 +94,7 @@ REAL_INPUT = [
     AugmentParams(lowres_probability=0.8),
     AugmentParams(blur_sigma=1.5),
     AugmentParams(ink_level=0.5, contrast=0.7),
+    AugmentParams(fill_probability=0.8),
 ]
 
 
@@ -224,6 +227,7 @@ def test_ink_level_and_contrast_keep_paper_black_and_scale_the_ink() -> None:
         ({"blur_sigma": 3.5}, "blur_sigma"),
         ({"ink_level": 0.95}, "ink_level"),
         ({"contrast": -0.1}, "contrast"),
+        ({"fill_probability": 1.5}, "fill_probability"),
     ],
 )
 def test_real_input_params_are_range_checked(values: dict[str, float], key: str) -> None:
@@ -287,3 +291,52 @@ def test_stretch_and_slant_stay_within_their_ranges() -> None:
     assert max(slopes) > 0.1
     again = warp(bar.reshape(32, 784), AugmentParams(shear=0.25), torch.Generator().manual_seed(1))
     assert torch.equal(leaned, again)
+
+
+def _bars() -> torch.Tensor:
+    """(3, 1, 28, 28): a 3×20 upright bar (a 1), a 20×4 flat bar, and a 10×10 square."""
+    planes = torch.zeros(3, 1, 28, 28)
+    planes[0, 0, 4:24, 12:15] = 1
+    planes[1, 0, 10:14, 4:24] = 1
+    planes[2, 0, 9:19, 9:19] = 1
+    return planes
+
+
+def test_the_ink_box_is_the_rows_and_columns_that_hold_ink() -> None:
+    """Oracle: numpy's nonzero over each plane; a blank plane gives the whole frame."""
+    planes = torch.cat([_bars(), torch.zeros(1, 1, 28, 28)])
+    expected = []
+    for plane in planes[:3, 0].numpy():
+        rows, cols = np.nonzero(plane)
+        expected.append([rows.min(), rows.max(), cols.min(), cols.max()])
+    assert ink_box(planes).tolist() == [*expected, [0, 27, 0, 27]]
+
+
+def test_filling_the_box_makes_a_bar_square_and_leaves_a_square_alone() -> None:
+    """amount 1: each bar's short side grows to its long side (to within the bilinear
+    edge), about the box's centre; a square and amount 0 change nothing."""
+    planes = _bars()
+    full = fill_box(planes, torch.ones(3))
+    for plane in full[:2, 0]:
+        rows, cols = torch.nonzero(plane > 0.5, as_tuple=True)
+        height, width = int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)
+        assert abs(height - width) <= 1, (height, width)
+    assert ink_box(full)[0, :2].tolist() == [4, 23]  # the long side stays where it was
+    torch.testing.assert_close(full[2], planes[2], atol=1e-5, rtol=0)
+    torch.testing.assert_close(fill_box(planes, torch.zeros(3)), planes, atol=1e-5, rtol=0)
+    half = fill_box(planes[:1], torch.full((1,), 0.5))[0, 0] > 0.5
+    width = int(half.any(0).sum())
+    assert abs(width - 3 * (20 / 3) ** 0.5) <= 1.5  # (long/short) ** amount
+
+
+def test_fill_off_draws_nothing_and_on_stretches_some_images() -> None:
+    """fill_probability 0 leaves the generator as it was; at 1, every 1-like bar widens."""
+    bars = torch.zeros(16, 784)
+    bars.view(16, 28, 28)[:, 4:24, 12:15] = 1
+    generator = torch.Generator().manual_seed(0)
+    assert torch.equal(distort(bars, AugmentParams(), generator), bars)
+    assert torch.equal(generator.get_state(), torch.Generator().manual_seed(0).get_state())
+    widened = distort(bars, AugmentParams(fill_probability=1.0), generator).view(16, 28, 28)
+    widths = (widened > 0.5).any(1).sum(1)
+    assert bool((widths >= 3).all())
+    assert int(widths.max()) > 10

@@ -20,6 +20,7 @@ from digitlab.mlp.imageops import (
     blur_each,
     dilate,
     erode,
+    fill_box,
     gaussian_blur,
 )
 
@@ -43,6 +44,9 @@ class AugmentParams:
     blur_sigma: float = 0.0  # each image blurred by a Gaussian of sigma in [0, blur_sigma]
     ink_level: float = 0.0  # each image's ink scaled by a factor in [1 − ink_level, 1]
     contrast: float = 0.0  # each image's ink raised to a power in [e^−contrast, e^contrast]
+    # Chance that the ink's box is stretched toward a square, as scanners that size each
+    # digit to fill their frame do (the UCI scans' fat 1s): by (long/short)**u, u ~ U(0, 1).
+    fill_probability: float = 0.0
 
     def __post_init__(self) -> None:
         require(
@@ -54,7 +58,8 @@ class AugmentParams:
         require(0 <= self.shear <= 1, "shear", self.shear, "a number in [0, 1]")
         require(0 <= self.elastic_alpha <= 100, "elastic_alpha", self.elastic_alpha, "in [0, 100]")
         require(0.5 <= self.elastic_sigma <= 8, "elastic_sigma", self.elastic_sigma, "in [0.5, 8]")
-        for key in ("dilate_probability", "erode_probability", "lowres_probability"):
+        for key in ("dilate_probability", "erode_probability", "lowres_probability",
+                    "fill_probability"):  # fmt: skip
             require(0 <= getattr(self, key) <= 1, key, getattr(self, key), "a number in [0, 1]")
         both = self.dilate_probability + self.erode_probability
         require(both <= 1, "erode_probability", self.erode_probability, "at most 1 − dilate")
@@ -75,7 +80,8 @@ class AugmentParams:
     def active(self) -> bool:
         """Whether any distortion is switched on."""
         strokes = self.dilate_probability or self.erode_probability or self.lowres_probability
-        return bool(self.geometric or strokes or self.blur_sigma or self.ink_level or self.contrast)
+        tones = self.blur_sigma or self.ink_level or self.contrast
+        return bool(self.geometric or strokes or tones or self.fill_probability)
 
 
 def distort(
@@ -91,8 +97,12 @@ def distort(
 
     planes = images.reshape(n, 1, 28, 28)
     strokes = params.dilate_probability or params.erode_probability
-    if (strokes or params.lowres_probability) and not params.geometric:
+    in_place = strokes or params.lowres_probability or params.fill_probability
+    if in_place and not params.geometric:
         planes = planes.clone()  # written in place below: the caller's images stay as they are
+    if params.fill_probability:  # before the strokes and the trip: the scanner's own order
+        chosen, amount = draw() < params.fill_probability, draw()
+        planes[chosen] = fill_box(planes[chosen], amount[chosen])
     if strokes:
         u = draw()
         wider = u < params.dilate_probability

@@ -40,6 +40,41 @@ def affine_grid(theta: torch.Tensor) -> torch.Tensor:
     return torch.einsum("pk,njk->npj", points, theta).reshape(-1, 28, 28, 2)
 
 
+def ink_box(planes: torch.Tensor, level: float = 0.2) -> torch.Tensor:
+    """(n, 4) first row, last row, first column, last column of ink above level × each
+    plane's maximum, in pixels; a blank plane gives the whole frame."""
+    n, side = len(planes), planes.shape[-1]
+    peak = planes.reshape(n, -1).amax(1).view(n, 1, 1)
+    ink = planes[:, 0] > level * peak  # (n, side, side)
+    ink[~ink.flatten(1).any(1)] = True  # a blank plane: the whole frame, so no stretch
+    index = torch.arange(side, device=planes.device)
+    edges = []
+    for lines in (ink.any(2), ink.any(1)):  # (n, side): rows, then columns, that hold ink
+        edges += [torch.where(lines, index, side).amin(1), torch.where(lines, index, -1).amax(1)]
+    return torch.stack(edges, 1)
+
+
+def fill_box(planes: torch.Tensor, amount: torch.Tensor, longest: float = 8.0) -> torch.Tensor:
+    """Planes (n, 1, 28, 28) with each ink box's shorter side stretched toward its longer one
+    by (long / short) ** amount (n,) in [0, 1], at most `longest`-fold, about the box's
+    centre: what a scanner that sizes each digit to fill a square frame does (a 1 becomes
+    a bar). amount 0 leaves a plane as it is."""
+    box = ink_box(planes).to(planes.dtype)  # (n, 4)
+    height, width = box[:, 1] - box[:, 0] + 1, box[:, 3] - box[:, 2] + 1  # (n,) each
+    ratio = (torch.maximum(height, width) / torch.minimum(height, width)).clamp(max=longest)
+    stretch = ratio**amount  # (n,)
+    sy = torch.where(height < width, stretch, torch.ones_like(stretch))
+    sx = torch.where(width <= height, stretch, torch.ones_like(stretch))
+    # Output -> input in [−1, 1], where pixel p sits at (2p + 1)/28 − 1: the box's centre c
+    # stays put, and the rest reads from c + (out − c)/s.
+    cy, cx = (box[:, 0] + box[:, 1] + 1) / 28 - 1, (box[:, 2] + box[:, 3] + 1) / 28 - 1
+    zero = torch.zeros_like(sx)
+    rows = [torch.stack([1 / sx, zero, cx * (1 - 1 / sx)], 1),
+            torch.stack([zero, 1 / sy, cy * (1 - 1 / sy)], 1)]  # fmt: skip
+    theta = torch.stack(rows, 1)  # (n, 2, 3)
+    return affine(planes, theta)
+
+
 def gaussian_blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
     """Each channel of planes (n, c, h, w) blurred by a Gaussian of `sigma` pixels, zero-padded."""
     radius = math.ceil(3 * sigma)
