@@ -43,14 +43,17 @@ def affine_grid(theta: torch.Tensor) -> torch.Tensor:
 def ink_box(planes: torch.Tensor, level: float = 0.2) -> torch.Tensor:
     """(n, 4) first row, last row, first column, last column of ink above level × each
     plane's maximum, in pixels; a blank plane gives the whole frame."""
-    n, side = len(planes), planes.shape[-1]
-    peak = planes.reshape(n, -1).amax(1).view(n, 1, 1)
-    ink = planes[:, 0] > level * peak  # (n, side, side)
-    ink[~ink.flatten(1).any(1)] = True  # a blank plane: the whole frame, so no stretch
+    side = planes.shape[-1]
+    # A row holds ink above the threshold exactly when its maximum does: (n, side) maxima,
+    # not an (n, side, side) comparison.
+    row_peaks, col_peaks = planes[:, 0].amax(2), planes[:, 0].amax(1)  # (n, side) each
+    threshold = level * row_peaks.amax(1, keepdim=True)  # (n, 1)
+    blank = threshold <= 0  # (n, 1): no ink, so the whole frame and no stretch
     index = torch.arange(side, device=planes.device)
     edges = []
-    for lines in (ink.any(2), ink.any(1)):  # (n, side): rows, then columns, that hold ink
-        edges += [torch.where(lines, index, side).amin(1), torch.where(lines, index, -1).amax(1)]
+    for peaks in (row_peaks, col_peaks):
+        inked = (peaks > threshold) | blank  # (n, side)
+        edges += [torch.where(inked, index, side).amin(1), torch.where(inked, index, -1).amax(1)]
     return torch.stack(edges, 1)
 
 
