@@ -15,7 +15,7 @@ PRESETS := $(sort $(basename $(notdir $(wildcard presets/*.yaml))))
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro serve report use-best teach exp-show tune verify-repro frontier fonts drawn \
+.PHONY: help setup repro serve report use-best teach exp-show tune verify-repro frontier fonts fill drawn \
 	push pull exp-worker exp-point exp-collect exp-gc grid-matrix grid-sbatch grid-k8s remote-local \
 	ci-remote ci-pull ci-report test test-fast lint format docs bench mutate page-shot browser sshd \
 	slurm clean
@@ -95,6 +95,10 @@ verify-repro: $(SETUP)
 ## frontier: docs/frontier.png, accuracy against training time of HEAD, fast and best
 frontier: $(SETUP)
 	$(BIN)/python -m digitlab.lab.frontier --runs HEAD fast best
+
+## fill: train.augment.fill_probability beside the real scans it imitates (docs/fill.png)
+fill: $(SETUP)
+	$(BIN)/python -m digitlab.lab.fillsheet --data data/mnist --real data/real/digits.csv.gz --out docs/fill.png
 
 ## fonts: the handwriting fonts' digits as train.fonts draws them (docs/fonts.png)
 fonts: $(SETUP)

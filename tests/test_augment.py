@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -340,3 +342,28 @@ def test_fill_off_draws_nothing_and_on_stretches_some_images() -> None:
     widths = (widened > 0.5).any(1).sum(1)
     assert bool((widths >= 3).all())
     assert int(widths.max()) > 10
+
+
+def test_the_fill_sheet_draws_real_scans_and_stretched_digits_or_says_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """make fill: four rows (the real scans, then u = 0, ½, 1) in a PNG; u = 0 is MNIST as
+    it is; without the real scans, one line naming the stage to run, exit 1, no file."""
+    from digitlab.lab.fillsheet import AMOUNTS, main, rows
+    from tests.fakes import write_fake_mnist, write_fake_real
+
+    mnist = write_fake_mnist(tmp_path / "mnist")
+    out = tmp_path / "fill.png"
+    paths = ["--data", str(mnist), "--out", str(out)]
+    assert main([*paths, "--real", str(tmp_path / "real/digits.csv.gz")]) == 1
+    assert "run `dvc repro download_real`" in capsys.readouterr().err
+    assert not out.exists()
+    write_fake_real(tmp_path / "real")
+    assert main([*paths, "--real", str(tmp_path / "real/digits.csv.gz")]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    digits = torch.zeros(2, 784)
+    digits.view(2, 28, 28)[:, 4:24, 12:15] = 1
+    shown = rows(digits, digits)
+    assert len(shown) == 1 + len(AMOUNTS)
+    torch.testing.assert_close(torch.from_numpy(shown["MNIST, u = 0"]), digits.view(2, 28, 28),
+                               atol=1e-5, rtol=0)  # fmt: skip
