@@ -83,6 +83,21 @@ def test_gaussian_blur_of_an_impulse_is_the_normalised_gaussian() -> None:
     assert out.sum() == pytest.approx(1.0, abs=1e-5)
 
 
+def test_gaussian_blur_at_the_frame_edge_loses_what_falls_off_the_frame() -> None:
+    """Zero padding: an impulse in the corner keeps only the kernel's inner quarter, as
+    numpy's convolution of the padded frame gives it."""
+    sigma = 4.0
+    impulse = torch.zeros(1, 1, 28, 28, dtype=torch.float64)
+    impulse[0, 0, 0, 1] = 1.0
+    out = gaussian_blur(impulse, sigma)[0, 0].numpy()
+    offsets = np.arange(-12, 13)
+    g = np.exp(-(offsets**2) / (2 * sigma**2))
+    g /= g.sum()
+    expected = np.zeros((28 + 24, 28 + 24))
+    expected[0:25, 1:26] = np.outer(g, g)  # the kernel centred on (0, 1) of the padded frame
+    np.testing.assert_allclose(out, expected[12:40, 12:40], atol=1e-12)
+
+
 def test_elastic_params_are_checked() -> None:
     """An out-of-range elastic sigma is rejected, naming the key."""
     from digitlab.core.errors import ConfigError

@@ -80,29 +80,35 @@ def fill_box(planes: torch.Tensor, amount: torch.Tensor, longest: float = 8.0) -
 
 def gaussian_blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
     """Each channel of planes (n, c, h, w) blurred by a Gaussian of `sigma` pixels, zero-padded."""
+    # A zero-padded blur is linear and separable: G X Gᵀ, with G (h, h) what it does to one
+    # column. Two small products took 0.6 ms where two 25-tap convolutions took 5 to 20 ms
+    # for a `best` batch's elastic fields (256 × 2 planes), half of each training step.
+    height, width = planes.shape[-2:]
+    sigmas = torch.tensor([sigma], dtype=planes.dtype, device=planes.device)
     radius = math.ceil(3 * sigma)
-    offsets = torch.arange(-radius, radius + 1, dtype=planes.dtype, device=planes.device)
-    kernel = torch.exp(-(offsets**2) / (2 * sigma**2))
-    kernel = kernel / kernel.sum()  # (2r+1,)
-    n, channels, height, width = planes.shape
-    flat = planes.reshape(n * channels, 1, height, width)
-    rows = nn.functional.conv2d(flat, kernel.view(1, 1, -1, 1), padding=(radius, 0))
-    both = nn.functional.conv2d(rows, kernel.view(1, 1, 1, -1), padding=(0, radius))
-    return both.reshape(n, channels, height, width)
+    rows, cols = _blur_matrices(sigmas, height, radius)[0], _blur_matrices(sigmas, width, radius)[0]
+    return rows @ planes @ cols.T
 
 
 def blur_each(planes: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
     """Image i of (n, 1, h, w) blurred by a Gaussian of sigmas[i] pixels (0: unchanged)."""
-    n, _, height, width = planes.shape
+    height, width = planes.shape[-2:]
     radius = max(1, math.ceil(3 * float(sigmas.max())))
-    offsets = torch.arange(-radius, radius + 1, dtype=planes.dtype, device=planes.device)
-    spread = sigmas.clamp(min=1e-3).view(n, 1).to(planes.dtype)
-    kernels = torch.exp(-(offsets**2) / (2 * spread**2))  # (n, 2r+1)
-    kernels = kernels / kernels.sum(dim=1, keepdim=True)
-    flat = planes.reshape(1, n, height, width)  # one group per image
-    rows = nn.functional.conv2d(flat, kernels.view(n, 1, -1, 1), padding=(radius, 0), groups=n)
-    both = nn.functional.conv2d(rows, kernels.view(n, 1, 1, -1), padding=(0, radius), groups=n)
-    return both.reshape(n, 1, height, width)
+    sigmas = sigmas.to(planes)
+    rows, cols = _blur_matrices(sigmas, height, radius), _blur_matrices(sigmas, width, radius)
+    return (rows @ planes[:, 0] @ cols.transpose(1, 2)).unsqueeze(1)  # (n, h, h) @ (n, h, w)
+
+
+def _blur_matrices(sigmas: torch.Tensor, side: int, radius: int) -> torch.Tensor:
+    """(m, side, side): for each sigma, a zero-padded Gaussian of taps −radius..radius, normalised
+    over those taps, as a matrix on a column of `side` pixels (sigma 0: the identity)."""
+    spread = sigmas.clamp(min=1e-3).view(-1, 1, 1)  # (m, 1, 1)
+    taps = torch.arange(-radius, radius + 1, dtype=sigmas.dtype, device=sigmas.device)
+    total = torch.exp(-(taps**2) / (2 * spread**2)).sum(2, keepdim=True)  # (m, 1, 1)
+    index = torch.arange(side, device=sigmas.device)
+    offset = (index[None, :] - index[:, None]).to(sigmas.dtype)  # (side, side): j − i
+    weights = torch.exp(-(offset**2) / (2 * spread**2)) * (offset.abs() <= radius)
+    return weights / total
 
 
 def dilate(planes: torch.Tensor) -> torch.Tensor:
