@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from digitlab.lab.docs import DOCS, RENDERERS, Sources, render, rendered_files
+from digitlab.lab.sources import timed_how, tutorial_epochs
 from digitlab.lab.stats import verdict
 from tests.conftest import ROOT
 
@@ -71,6 +72,22 @@ def test_a_target_is_met_or_missed_beyond_one_sd_only(
 ) -> None:
     """Met when mean − sd clears the target, missed (by how much) when mean + sd falls short."""
     assert verdict(values, target) == expected
+
+
+def test_each_run_is_charged_the_tutorial_epoch_timed_beside_it() -> None:
+    """Timed before and after: the mean; timed before only: that; an old bench: its one."""
+    bracketed = {"runs": {
+        "0": {"train_seconds": 15.0, "tutorial_epoch_seconds": 0.5,
+              "tutorial_epoch_before": 0.4, "tutorial_epoch_after": 0.6},
+        "1": {"train_seconds": 12.0, "tutorial_epoch_seconds": 0.6,
+              "tutorial_epoch_before": 0.6, "tutorial_epoch_after": 0.6}}}  # fmt: skip
+    before = {"runs": {"0": {"train_seconds": 10.0, "tutorial_epoch_seconds": 0.25}}}
+    once = {"tutorial_epoch_seconds": 0.5, "runs": {"0": {"train_seconds": 10.0}}}
+    assert tutorial_epochs(bracketed) == pytest.approx([30.0, 20.0])
+    assert tutorial_epochs(before) == pytest.approx([40.0])
+    assert tutorial_epochs(once) == pytest.approx([20.0])
+    assert [timed_how(b).split()[0] for b in (bracketed, before, once)] == [
+        "before", "just", "once,"]  # fmt: skip
 
 
 def _expand(text: str) -> set[str]:

@@ -378,7 +378,7 @@ def test_the_grid_workflows_make_steps_configure_the_remote_and_print_the_matrix
     assert str(tmp_path / "elsewhere") in (clone.path / ".dvc/config.local").read_text()
     printed = clone.make("grid-matrix", "GRID=presets/tuning/fast-grid.yaml")
     include = json.loads(printed)["include"]
-    assert include[0]["name"] == "fast-lr1-w640"
+    assert include[0]["name"] == "fast-lr2-w640"
     assert all("-S train.lr=" in point["params"] for point in include)
 
 

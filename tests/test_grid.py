@@ -18,10 +18,10 @@ def test_the_default_grid_is_a_matrix_of_whole_presets() -> None:
     """Each point carries every key of its base preset, with its own overrides on top."""
     include = json.loads(matrix(ROOT / "presets/tuning/fast-grid.yaml"))["include"]
     fast = flatten(load(ROOT / "presets/fast.yaml"))
-    assert [p["name"] for p in include][:2] == ["fast-lr1-w640", "fast-lr2-w640"]
+    assert [p["name"] for p in include][:2] == ["fast-lr2-w640", "fast-lr4-w640"]
     first = dict(arg.split("=", 1) for arg in shlex.split(include[0]["params"])[1::2])
     assert set(first) == set(fast)
-    assert first["train.lr"] == "0.001"
+    assert first["train.lr"] == "0.002"
     assert first["train.hidden_sizes"] == "[640, 640]"
     assert first["train.epochs"] == str(fast["train.epochs"])
 

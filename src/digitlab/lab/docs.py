@@ -19,7 +19,7 @@ from pathlib import Path
 
 from digitlab.core.io import write_text
 from digitlab.lab import docs_zh
-from digitlab.lab.sources import Sources, tutorial_epochs
+from digitlab.lab.sources import Sources, timed_how, tutorial_epochs
 from digitlab.lab.stats import mean_sd, pct, verdict
 
 DOCS = ("README.md", "docs/results.md", "docs/experiments.md", "docs/page.md",
@@ -123,9 +123,10 @@ def presets(src: Sources) -> str:
         time_verdict = verdict([-e for e in epochs], -budget, scale=1, unit="epochs")
         cells.append(f"{mean_sd(epochs, 1)} (≤ {budget}: {time_verdict})")
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
-        notes.append(f"`{name}`: {timed['tutorial_epoch_seconds']:.3f} s ({timed['date']})")
+        notes.append(f"`{name}`: {timed['tutorial_epoch_seconds']:.3f} s, timed "
+                     f"{timed_how(timed)} ({timed['date']})")  # fmt: skip
     lines += ["", "Mean ± sd over `train.seed` 0, 1, 2, accuracy in %. The tutorial config's "
-              "epoch, timed in the same run just before each seed's training (their median): "
+              "epoch, timed in the same run (the median over the seeds): "
               + "; ".join(notes) + "."]  # fmt: skip
     return "\n".join(lines) + "\n"
 

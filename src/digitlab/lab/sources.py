@@ -10,12 +10,22 @@ from typing import Any
 
 def tutorial_epochs(bench: dict[str, Any]) -> list[float]:
     """Each benchmarked run's training time in epochs of the tutorial config: the epoch
-    timed just before that run, or, in benches from before that, once for all of them."""
+    timed beside that run, or, in benches from before that, once for all of them."""
     once = bench.get("tutorial_epoch_seconds")
     return [
         run["train_seconds"] / run.get("tutorial_epoch_seconds", once)
         for _, run in sorted(bench.get("runs", {}).items())
     ]
+
+
+def timed_how(bench: dict[str, Any]) -> str:
+    """When a bench timed the tutorial's epoch beside its runs, in words."""
+    runs = list(bench.get("runs", {}).values())
+    if runs and all("tutorial_epoch_after" in run for run in runs):
+        return "before and after each seed's training, which is charged their mean"
+    if runs and all("tutorial_epoch_seconds" in run for run in runs):
+        return "just before each seed's training"
+    return "once, before the seeds"
 
 
 @dataclass(frozen=True)
