@@ -11,7 +11,7 @@ from typing import Any
 
 from benchmarks.harness import RESULTS_JSON, ROOT, Section, fresh_clone
 from digitlab.lab.presets import load, merge
-from digitlab.lab.sources import timed_how, tutorial_epochs
+from digitlab.lab.sources import charged_epoch, timed_how, tutorial_epochs
 from digitlab.lab.stats import verdict
 from digitlab.lab.steps import stage_command, venv_env
 from digitlab.lab.tune import train_candidate
@@ -48,8 +48,8 @@ def bench(tmp: Path) -> Section:
             print(f"bench: {name}, seed {seed}", flush=True)
             metrics, _ = train_candidate(clone, merge(preset, {"train": {"seed": seed}}), ROOT)
             scores, after = evaluate_in(clone), tutorial_epoch(clone)
-            epoch = {"tutorial_epoch_seconds": (before + after) / 2,
-                     "tutorial_epoch_before": before, "tutorial_epoch_after": after}  # fmt: skip
+            timed = {"tutorial_epoch_before": before, "tutorial_epoch_after": after}
+            epoch = timed | {"tutorial_epoch_seconds": charged_epoch(timed)}
             runs[str(seed)], before = metrics | scores | epoch, after
         median = statistics.median(run["tutorial_epoch_seconds"] for run in runs.values())
         by_preset[name] = {"tutorial_epoch_seconds": median,

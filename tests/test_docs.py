@@ -77,10 +77,9 @@ def test_a_target_is_met_or_missed_beyond_one_sd_only(
 def test_each_run_is_charged_the_tutorial_epoch_timed_beside_it() -> None:
     """Timed before and after: the mean; timed before only: that; an old bench: its one."""
     bracketed = {"runs": {
-        "0": {"train_seconds": 15.0, "tutorial_epoch_seconds": 0.5,
-              "tutorial_epoch_before": 0.4, "tutorial_epoch_after": 0.6},
-        "1": {"train_seconds": 12.0, "tutorial_epoch_seconds": 0.6,
-              "tutorial_epoch_before": 0.6, "tutorial_epoch_after": 0.6}}}  # fmt: skip
+        "0": {"train_seconds": 15.0, "tutorial_epoch_before": 0.4, "tutorial_epoch_after": 0.6},
+        "1": {"train_seconds": 12.0, "tutorial_epoch_before": 0.6, "tutorial_epoch_after": 0.6},
+    }}  # fmt: skip
     before = {"runs": {"0": {"train_seconds": 10.0, "tutorial_epoch_seconds": 0.25}}}
     once = {"tutorial_epoch_seconds": 0.5, "runs": {"0": {"train_seconds": 10.0}}}
     assert tutorial_epochs(bracketed) == pytest.approx([30.0, 20.0])

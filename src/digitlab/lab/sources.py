@@ -13,9 +13,20 @@ def tutorial_epochs(bench: dict[str, Any]) -> list[float]:
     timed beside that run, or, in benches from before that, once for all of them."""
     once = bench.get("tutorial_epoch_seconds")
     return [
-        run["train_seconds"] / run.get("tutorial_epoch_seconds", once)
+        run["train_seconds"] / charged_epoch(run, once)
         for _, run in sorted(bench.get("runs", {}).items())
     ]
+
+
+def charged_epoch(run: dict[str, Any], once: float | None = None) -> float:
+    """The tutorial epoch a run is charged: the mean of the timings before and after it,
+    else the one before it, else `once`, the bench's single timing."""
+    if "tutorial_epoch_after" in run:
+        return float(run["tutorial_epoch_before"] + run["tutorial_epoch_after"]) / 2
+    seconds = run.get("tutorial_epoch_seconds", once)
+    if seconds is None:
+        raise ValueError("a benchmarked run without a tutorial epoch timing")
+    return float(seconds)
 
 
 def timed_how(bench: dict[str, Any]) -> str:
