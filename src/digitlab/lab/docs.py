@@ -53,7 +53,8 @@ def headline(src: Sources) -> str:
         budget = row.targets["budget_epochs"]
         time_verdict = verdict([-e for e in row.epochs], -budget, scale=1, unit="epochs")
         cells.append(f"{row.runs[0]['train_seconds']:.0f} s = {row.epochs[0]:.0f} tutorial "
-                     f"epochs (budget {budget}: {time_verdict})")  # fmt: skip
+                     f"epochs (3 seeds: {mean_sd(row.epochs, 1, 0)}; budget {budget}: "
+                     f"{time_verdict})")  # fmt: skip
         lines.append(f"| `{name}` | " + " | ".join(cells) + f" | `make exp-{name}` |")
     return "\n".join(lines) + "\n"
 

@@ -81,8 +81,9 @@ def headline(src: Sources) -> str:
                          f"≥ {100 * target:.1f}：{verdict_zh(values, target)}）")  # fmt: skip
         budget = row.targets["budget_epochs"]
         said = verdict_zh([-e for e in row.epochs], -budget, scale=1, unit="epochs")
+        seeds = mean_sd(row.epochs, 1, 0)
         cells.append(f"{row.runs[0]['train_seconds']:.0f} 秒 = {row.epochs[0]:.0f} 个教程 epoch"
-                     f"（预算 {budget}：{said}）")  # fmt: skip
+                     f"（3 个种子 {seeds}；预算 {budget}：{said}）")  # fmt: skip
         lines.append(f"| `{name}` | " + " | ".join(cells) + f" | `make exp-{name}` |")
     return "\n".join(lines) + "\n"
 

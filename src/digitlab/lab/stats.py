@@ -10,9 +10,10 @@ def pct(value: float) -> str:
     return f"{100 * value:.2f} %"
 
 
-def mean_sd(values: list[float], scale: float = 100) -> str:
-    """'mean ± sd' of values times scale, two decimals."""
-    return f"{scale * statistics.mean(values):.2f} ± {scale * statistics.stdev(values):.2f}"
+def mean_sd(values: list[float], scale: float = 100, digits: int = 2) -> str:
+    """'mean ± sd' of values times scale, `digits` decimals."""
+    mean, sd = scale * statistics.mean(values), scale * statistics.stdev(values)
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
 
 def verdict(values: list[float], target: float, *, scale: float = 100, unit: str = "pt") -> str:
